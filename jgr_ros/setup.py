@@ -1,0 +1,30 @@
+"""jgr_ros: 3-D hand pose estimation from depth images with JGR-P2O, for ROS 2."""
+from glob import glob
+
+from setuptools import find_packages, setup
+
+PACKAGE = 'jgr_ros'
+
+setup(
+    name=PACKAGE,
+    version='0.1.0',
+    packages=find_packages(exclude=['test']),
+    package_data={PACKAGE: ['models/*.pt', 'models/*.md']},
+    data_files=[
+        ('share/ament_index/resource_index/packages', [f'resource/{PACKAGE}']),
+        (f'share/{PACKAGE}', ['package.xml']),
+        (f'share/{PACKAGE}/launch', glob('launch/*.launch.py')),
+        (f'share/{PACKAGE}/config', glob('config/*.yaml') + glob('config/*.rviz')),
+    ],
+    python_requires='>=3.10',
+    install_requires=['numpy', 'opencv-python-headless', 'pyyaml', 'torch', 'transforms3d'],
+    zip_safe=False,
+    maintainer='jgr_ros maintainers',
+    maintainer_email='maintainers@jgr-ros.dev',
+    description='Real-time 3-D hand pose estimation from a single depth camera with JGR-P2O.',
+    license='MIT',
+    extras_require={'test': ['pytest']},
+    entry_points={
+        'console_scripts': [],
+    },
+)

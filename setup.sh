@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Set up jgr_ros on a machine with no ROS install: a virtual environment at .venv/ with ROS 2
+# (from the ros-* Python wheels), PyTorch CPU, OpenCV and the test tools, then `colcon build`
+# of jgr_msgs and jgr_ros into install/. Idempotent: a second run only checks and rebuilds.
+#
+# Needs CPython 3.11 or 3.12 (the versions the ros-* wheels are published for); set PYTHON
+# to choose the interpreter. No root needed.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+ROOT=$PWD
+VENV=$ROOT/.venv
+REQUIREMENTS=$ROOT/tools/requirements.txt
+
+find_python() {
+  local candidate
+  for candidate in "${PYTHON:-}" python3.12 python3.11 python3; do
+    [ -n "$candidate" ] || continue
+    command -v "$candidate" >/dev/null 2>&1 || continue
+    if "$candidate" -c 'import sys; sys.exit(sys.version_info[:2] not in ((3, 11), (3, 12)))'; then
+      echo "$candidate"
+      return 0
+    fi
+  done
+  echo "setup.sh: need CPython 3.11 or 3.12 (the ros-* wheels exist only for those); set PYTHON=..." >&2
+  return 1
+}
+
+if [ ! -x "$VENV/bin/python" ]; then
+  PY=$(find_python)
+  echo "setup.sh: creating $VENV with $("$PY" --version)"
+  "$PY" -m venv "$VENV"
+fi
+
+# Install the pinned requirements when they changed since the last successful install.
+stamp=$VENV/.requirements.sha256
+want=$(sha256sum "$REQUIREMENTS" | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  echo "setup.sh: installing pinned requirements (ROS 2 wheels, PyTorch CPU, OpenCV, test tools)"
+  pip_install() { "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "$@"; }
+  # PyTorch must be the CPU build (+cpu): take a local wheel if pip is configured with one,
+  # else PyTorch's CPU index; plain PyPI would bring the CUDA build and gigabytes of libraries.
+  torch_pin=$(grep -E '^torch==' "$REQUIREMENTS")
+  pip_install --no-index "$torch_pin" 2>/dev/null \
+    || pip_install --index-url "${JGR_TORCH_INDEX:-https://download.pytorch.org/whl/cpu}" "$torch_pin"
+  pip_install -r "$REQUIREMENTS"
+  pip_install --no-deps --no-build-isolation -e "$ROOT/jgr_ros"
+  echo "$want" > "$stamp"
+fi
+
+# The wheels' CMake exports name the build machine's include paths; point them at ours.
+"$VENV/bin/python" "$ROOT/tools/fix_ros_cmake_paths.py"
+
+# colcon build of both packages (install space at ./install), with the venv as the ROS prefix.
+export PATH=$VENV/bin:$PATH
+export CMAKE_PREFIX_PATH=$VENV${CMAKE_PREFIX_PATH:+:$CMAKE_PREFIX_PATH}
+export AMENT_PREFIX_PATH=$VENV${AMENT_PREFIX_PATH:+:$AMENT_PREFIX_PATH}
+export Python3_EXECUTABLE=$VENV/bin/python
+colcon --log-base "$ROOT/log" build --base-paths "$ROOT/jgr_msgs" "$ROOT/jgr_ros" \
+  --build-base "$ROOT/build" --install-base "$ROOT/install" --symlink-install \
+  --event-handlers console_direct- console_cohesion- summary+ status- \
+  --cmake-args -DPython3_EXECUTABLE="$VENV/bin/python" -DBUILD_TESTING=OFF

@@ -1,0 +1,15 @@
+# Source this file (bash) to use the environment that setup.sh built: the venv, the colcon
+# install space, and isolated ROS 2 discovery on this machine.
+_jgr_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+export PATH=$_jgr_root/.venv/bin:$PATH
+export VIRTUAL_ENV=$_jgr_root/.venv
+export AMENT_PREFIX_PATH=$_jgr_root/.venv${AMENT_PREFIX_PATH:+:$AMENT_PREFIX_PATH}
+export RMW_IMPLEMENTATION=${RMW_IMPLEMENTATION:-rmw_fastrtps_cpp}
+export ROS_AUTOMATIC_DISCOVERY_RANGE=${ROS_AUTOMATIC_DISCOVERY_RANGE:-LOCALHOST}
+# colcon's setup.bash reads unset variables (COLCON_TRACE): allow that while sourcing it.
+_jgr_nounset=$(set -o | awk '$1 == "nounset" {print $2}')
+set +u
+# shellcheck disable=SC1091
+source "$_jgr_root/install/setup.bash"
+[ "$_jgr_nounset" = on ] && set -u
+unset _jgr_root _jgr_nounset
