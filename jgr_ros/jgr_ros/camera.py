@@ -12,9 +12,8 @@ import math
 from typing import Sequence
 
 import cv2
-import numpy as np
-
 from jgr_ros.errors import InputError
+import numpy as np
 
 # Number of distortion coefficients (D) each supported CameraInfo distortion model carries.
 DISTORTION_COEFFICIENTS = {'plumb_bob': 5, 'rational_polynomial': 8}
@@ -84,7 +83,7 @@ class CameraModel:
 
     @property
     def matrix(self) -> np.ndarray:
-        """The 3x3 camera matrix K (float64)."""
+        """Return the 3x3 camera matrix K (float64)."""
         return np.array([[self.fx, 0.0, self.cx], [0.0, self.fy, self.cy], [0.0, 0.0, 1.0]])
 
     def check_image_size(self, height: int, width: int) -> None:

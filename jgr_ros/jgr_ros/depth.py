@@ -7,28 +7,27 @@ NaN/Inf/<= 0 = invalid), with any row ``step`` (padding) and either byte order.
 """
 
 import os
-from typing import Union
 
 import cv2
+from jgr_ros.camera import CameraModel
+from jgr_ros.errors import InputError
 import numpy as np
 
-from jgr_ros.errors import InputError
-
-SUPPORTED_ENCODINGS = ('16UC1', 'mono16', '32FC1')
-DEPTH_FILE_FORMATS = ('png16', 'nyu', 'npy')
 _MM_PER_M = 1000.0
 _UINT16_MAX = np.iinfo(np.uint16).max
 # Pixel type (little-endian) and depth unit in millimetres of each encoding.
 _PIXEL_DTYPE = {'16UC1': np.dtype('<u2'), 'mono16': np.dtype('<u2'), '32FC1': np.dtype('<f4')}
 _MM_PER_UNIT = {'16UC1': 1.0, 'mono16': 1.0, '32FC1': _MM_PER_M}
+SUPPORTED_ENCODINGS = tuple(_PIXEL_DTYPE)
+DEPTH_FILE_FORMATS = ('png16', 'nyu', 'npy')
 
-Buffer = Union[bytes, bytearray, memoryview, np.ndarray]
-PathLike = Union[str, os.PathLike]
+Buffer = bytes | bytearray | memoryview | np.ndarray
+PathLike = str | os.PathLike
 
 
 def decode_depth(data: Buffer, width: int, height: int, encoding: str, step: int,
                  is_bigendian: bool) -> np.ndarray:
-    """Decode the fields of a sensor_msgs/Image to (height, width) float32 millimetres, 0 = invalid."""
+    """Decode sensor_msgs/Image fields to (height, width) float32 millimetres, 0 = invalid."""
     pixel_dtype = _pixel_dtype(encoding)
     if width <= 0 or height <= 0:
         raise InputError(f'depth image has zero size ({width}x{height})')
@@ -54,7 +53,7 @@ def encode_depth(depth_mm: np.ndarray, encoding: str) -> tuple[bytes, int]:
     (and for depths beyond 65535 mm); ``32FC1`` stores metres with NaN for invalid.
     """
     pixel_dtype = _pixel_dtype(encoding)
-    depth_mm = _check_depth_image(depth_mm)
+    depth_mm = check_depth_image(depth_mm)
     valid = valid_mask(depth_mm)
     if encoding == '32FC1':
         pixels = np.where(valid, depth_mm / _MM_PER_M, np.nan)
@@ -95,13 +94,23 @@ def write_depth_png16(path: PathLike, depth_mm: np.ndarray) -> None:
         raise InputError(f'cannot write depth image {path}')
 
 
+def check_depth_image(depth_mm: np.ndarray, camera: CameraModel | None = None) -> np.ndarray:
+    """Return ``depth_mm`` as a float32 2-D array (no copy if it is one), sized for ``camera``."""
+    depth_mm = np.asarray(depth_mm, dtype=np.float32)
+    if depth_mm.ndim != 2 or depth_mm.size == 0:
+        raise InputError(f'depth image must be a non-empty 2-D array, got shape {depth_mm.shape}')
+    if camera is not None:
+        camera.check_image_size(*depth_mm.shape)
+    return depth_mm
+
+
 def valid_mask(depth_mm: np.ndarray) -> np.ndarray:
     """Boolean mask of valid depths (finite and > 0)."""
     return np.isfinite(depth_mm) & (depth_mm > 0.0)
 
 
 def count_valid(depth_mm: np.ndarray) -> int:
-    """Number of valid pixels (finite and > 0) in a depth image."""
+    """Count the valid pixels (finite and > 0) of a depth image."""
     return int(np.count_nonzero(valid_mask(depth_mm)))
 
 
@@ -126,13 +135,6 @@ def _as_byte_array(data: Buffer) -> np.ndarray:
         raise InputError(f'depth data must be a byte buffer, got {type(data).__name__}') from error
 
 
-def _check_depth_image(depth_mm: np.ndarray) -> np.ndarray:
-    depth_mm = np.asarray(depth_mm, dtype=np.float32)
-    if depth_mm.ndim != 2 or depth_mm.size == 0:
-        raise InputError(f'depth image must be a non-empty 2-D array, got shape {depth_mm.shape}')
-    return depth_mm
-
-
 def _decode_nyu(image: np.ndarray, path: PathLike) -> np.ndarray:
     if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] < 3:
         raise InputError(f'{path} is not an 8-bit colour PNG as NYU stores depth '
@@ -146,4 +148,4 @@ def _read_npy(path: PathLike) -> np.ndarray:
         depth_mm = np.load(path, allow_pickle=False)
     except (OSError, ValueError) as error:
         raise InputError(f'cannot read depth array {path}: {error}') from error
-    return _zero_invalid(_check_depth_image(depth_mm))
+    return _zero_invalid(check_depth_image(depth_mm))

@@ -1,0 +1,237 @@
+# Copyright 2026 jgr_ros contributors. MIT License.
+"""
+Find the hand in a depth image without any external centre: the nearest sizeable object.
+
+1. Work on a strided view of the image (about 160 pixels wide: OpenCV's components take well
+   under a millisecond there).
+2. The nearest depth is a robust low quantile of the in-range pixels (immune to flying pixels);
+   the pixels from there to ``band_mm`` behind it are split into connected components and the
+   largest one is the blob. Its area is measured in mm^2 at its own depth, so a speck in front
+   of the hand is recognised at any distance and looked behind.
+3. Arm rejection: a forearm inside the band makes the blob long. The hand is the end of the
+   blob's principal axis away from where the arm enters the image (``arm_enters_from``, the
+   image bottom for third-person, desk and egocentric views); only the points within
+   ``hand_length_mm`` of that end are kept.
+4. The centre is the 3-D centroid (mm) of those points, i.e. of the visible hand surface.
+
+With a tracking prior the search is first restricted to the prior's neighbourhood, then falls
+back to the whole image. :func:`refine_center` improves the centre with a learned regressor
+(DeepPrior++ style).
+"""
+
+from dataclasses import dataclass
+import math
+from typing import Callable
+
+import cv2
+from jgr_ros.camera import CameraModel
+from jgr_ros.crop import as_center_mm, as_cube_mm, crop_hand, CubeLike
+from jgr_ros.depth import check_depth_image
+from jgr_ros.errors import InputError
+import numpy as np
+
+# Image direction (du, dv) pointing from the arm towards the hand, per side the arm enters from.
+ARM_TO_HAND_DIRECTION = {'bottom': (0.0, -1.0), 'top': (0.0, 1.0),
+                         'left': (1.0, 0.0), 'right': (-1.0, 0.0)}
+# Times the nearest band is discarded as specks before giving up.
+_SPECK_ROUNDS = 5
+# A blob's front (its depth when choosing the nearest) is this quantile of its pixels' depths.
+_BLOB_FRONT_QUANTILE = 0.05
+# Quantile of the along-axis positions taken as the hand's tip (robust to stray pixels).
+_TIP_QUANTILE = 0.99
+
+
+@dataclass
+class LocalizerConfig:
+    """Tuning of :class:`HandLocalizer`; lengths in millimetres, areas in mm^2."""
+
+    min_depth_mm: float = 150.0       # working range: anything outside is ignored
+    max_depth_mm: float = 1500.0
+    band_mm: float = 150.0            # depth band behind the nearest surface: hand (+ forearm)
+    min_area_mm2: float = 2000.0      # smaller blobs are specks (an edge-on hand is ~3000)
+    max_area_mm2: float = 150000.0    # larger ones are no hand (a wall, table or torso)
+    prior_radius_mm: float = 150.0    # search radius around the previous frame's centre
+    hand_length_mm: float = 200.0     # wrist-to-fingertip length kept at a long blob's hand end
+    arm_enters_from: str = 'bottom'   # image side the arm comes from: bottom, top, left, right
+    nearest_fraction: float = 0.005   # nearest depth = median of this fraction of nearest pixels
+    work_width_px: int = 160          # the search runs on a view strided to about this width
+
+    def __post_init__(self) -> None:
+        """Reject settings that cannot work, with the setting's name in the message."""
+        if not 0.0 < self.min_depth_mm < self.max_depth_mm:
+            raise InputError(f'need 0 < min_depth_mm < max_depth_mm, got {self.min_depth_mm} '
+                             f'and {self.max_depth_mm}')
+        if not 0.0 <= self.min_area_mm2 < self.max_area_mm2:
+            raise InputError(f'need 0 <= min_area_mm2 < max_area_mm2, got {self.min_area_mm2} '
+                             f'and {self.max_area_mm2}')
+        for name in ('band_mm', 'prior_radius_mm', 'hand_length_mm', 'work_width_px'):
+            if not getattr(self, name) > 0:
+                raise InputError(f'{name} must be positive, got {getattr(self, name)}')
+        if not 0.0 < self.nearest_fraction < 1.0:
+            raise InputError(f'nearest_fraction must be in (0, 1), got {self.nearest_fraction}')
+        if self.arm_enters_from not in ARM_TO_HAND_DIRECTION:
+            raise InputError(f'arm_enters_from must be one of {", ".join(ARM_TO_HAND_DIRECTION)}'
+                             f', got {self.arm_enters_from!r}')
+
+
+@dataclass
+class HandDetection:
+    """Result of :meth:`HandLocalizer.locate`."""
+
+    found: bool
+    reason: str                               # '' when found, else why not (logs, diagnostics)
+    center_mm: np.ndarray | None = None       # (3,) camera optical frame, millimetres
+    center_uvd: np.ndarray | None = None      # (3,) its pixel u, v and depth in millimetres
+    mask: np.ndarray | None = None            # (H, W) bool, the hand's pixels
+
+    @classmethod
+    def missing(cls, reason: str) -> 'HandDetection':
+        """Build a 'no hand' result."""
+        return cls(found=False, reason=reason)
+
+
+@dataclass
+class _Blob:
+    """The chosen blob on the strided grid: its pixels and the nearest depth of its band."""
+
+    mask: np.ndarray
+    near_mm: float
+
+
+class HandLocalizer:
+    """Locates the nearest sizeable object (the hand) in depth images; stateless."""
+
+    def __init__(self, config: LocalizerConfig | None = None):
+        self.config = config or LocalizerConfig()
+
+    def locate(self, depth_mm: np.ndarray, camera: CameraModel,
+               prior_center_mm: np.ndarray | None = None) -> HandDetection:
+        """Find the hand in (H, W) millimetres (0 = invalid), near ``prior_center_mm`` if given."""
+        depth_mm = check_depth_image(depth_mm, camera)
+        stride = max(1, depth_mm.shape[1] // self.config.work_width_px)
+        depth_grid_mm = depth_mm[::stride, ::stride]
+        in_range = ((depth_grid_mm >= self.config.min_depth_mm)
+                    & (depth_grid_mm <= self.config.max_depth_mm))
+        if not in_range.any():
+            return HandDetection.missing(f'no valid depth in range {self.config.min_depth_mm:g}-'
+                                         f'{self.config.max_depth_mm:g} mm')
+        area_mm2_per_mm2 = stride ** 2 / abs(camera.fx * camera.fy)
+        blob = None
+        if prior_center_mm is not None:
+            near_prior = self._prior_region(depth_grid_mm, stride, camera, prior_center_mm)
+            blob, _ = self._find_blob(depth_grid_mm, in_range & near_prior, area_mm2_per_mm2)
+        if blob is None:
+            blob, reason = self._find_blob(depth_grid_mm, in_range, area_mm2_per_mm2)
+        if blob is None:
+            return HandDetection.missing(reason)
+        return self._detection(depth_mm, camera, stride, blob)
+
+    def _find_blob(self, depth_grid_mm: np.ndarray, candidates: np.ndarray,
+                   area_mm2_per_mm2: float) -> tuple[_Blob | None, str]:
+        """Return the nearest sizeable blob of the nearest band (behind specks), or why none."""
+        config = self.config
+        reason = 'no candidate pixels'
+        for _ in range(_SPECK_ROUNDS):
+            if not candidates.any():
+                return None, reason
+            near_mm = _low_quantile(depth_grid_mm[candidates], config.nearest_fraction / 2.0)
+            band = candidates & (depth_grid_mm <= near_mm + config.band_mm)
+            _, labels = cv2.connectedComponents(band.view(np.uint8), connectivity=8)
+            blob_index, blob_depth_mm = labels[band] - 1, depth_grid_mm[band]
+            areas_mm2 = area_mm2_per_mm2 * np.bincount(blob_index,
+                                                       weights=np.square(blob_depth_mm))
+            sizeable = np.flatnonzero(areas_mm2 >= config.min_area_mm2)
+            if sizeable.size:
+                fronts_mm = _quantile_per_label(blob_index, blob_depth_mm, _BLOB_FRONT_QUANTILE)
+                nearest = sizeable[np.argmin(fronts_mm[sizeable])]
+                if areas_mm2[nearest] > config.max_area_mm2:
+                    return None, (f'nearest blob {areas_mm2[nearest]:.0f} mm^2 > '
+                                  f'{config.max_area_mm2:.0f} mm^2 (not a hand: wall, table or '
+                                  'body in front?)')
+                return _Blob(mask=labels == nearest + 1, near_mm=near_mm), ''
+            reason = (f'largest blob {areas_mm2.max():.0f} mm^2 < {config.min_area_mm2:.0f} mm^2 '
+                      '(speck)')
+            candidates = candidates & ~band
+        return None, reason
+
+    def _prior_region(self, depth_grid_mm: np.ndarray, stride: int, camera: CameraModel,
+                      prior_center_mm: np.ndarray) -> np.ndarray:
+        """Grid pixels inside the box of ``prior_radius_mm`` around the prior centre."""
+        prior = as_center_mm(prior_center_mm)
+        radius_mm = self.config.prior_radius_mm
+        u, v = camera.project(prior) / stride
+        radius_grid_px = radius_mm * max(abs(camera.fx), abs(camera.fy)) / prior[2] / stride
+        rows, cols = np.ogrid[:depth_grid_mm.shape[0], :depth_grid_mm.shape[1]]
+        in_box = (np.abs(rows - v) <= radius_grid_px) & (np.abs(cols - u) <= radius_grid_px)
+        return in_box & (np.abs(depth_grid_mm - prior[2]) <= radius_mm)
+
+    def _detection(self, depth_mm: np.ndarray, camera: CameraModel, stride: int,
+                   blob: _Blob) -> HandDetection:
+        """Reject the arm, take the 3-D centroid and build the full-resolution mask."""
+        rows, cols = np.nonzero(blob.mask)
+        uv = np.stack([cols, rows], axis=-1) * stride
+        points_mm = camera.back_project(uv, depth_mm[rows * stride, cols * stride])
+        hand = self._hand_end(points_mm, uv)
+        center_mm = points_mm[hand].mean(axis=0)
+        hand_grid = np.zeros_like(blob.mask)
+        hand_grid[rows[hand], cols[hand]] = True
+        return HandDetection(found=True, reason='', center_mm=center_mm,
+                             center_uvd=camera.project_uvd(center_mm),
+                             mask=self._full_mask(depth_mm, hand_grid, stride, blob.near_mm))
+
+    def _hand_end(self, points_mm: np.ndarray, uv: np.ndarray) -> np.ndarray:
+        """Boolean selection of the points within hand_length_mm of the blob's hand end."""
+        centred_mm = points_mm - points_mm.mean(axis=0)
+        _, _, axes = np.linalg.svd(centred_mm, full_matrices=False)
+        along_mm = centred_mm @ axes[0]
+        towards_hand = (uv - uv.mean(axis=0)) @ ARM_TO_HAND_DIRECTION[self.config.arm_enters_from]
+        if along_mm @ towards_hand < 0.0:
+            along_mm = -along_mm
+        tip_mm = np.quantile(along_mm, _TIP_QUANTILE)
+        return along_mm >= tip_mm - self.config.hand_length_mm
+
+    def _full_mask(self, depth_mm: np.ndarray, hand_grid: np.ndarray, stride: int,
+                   near_mm: float) -> np.ndarray:
+        """Upsample the grid mask and keep the full-resolution pixels inside the depth band."""
+        height, width = depth_mm.shape
+        grid_h, grid_w = hand_grid.shape
+        blocks = cv2.resize(hand_grid.view(np.uint8), (grid_w * stride, grid_h * stride),
+                            interpolation=cv2.INTER_NEAREST)[:height, :width]
+        in_band = ((depth_mm >= self.config.min_depth_mm)
+                   & (depth_mm <= near_mm + self.config.band_mm))
+        return blocks.astype(bool) & in_band
+
+
+def refine_center(depth_mm: np.ndarray, camera: CameraModel, center_mm: np.ndarray,
+                  cube_mm: CubeLike, predict_offset: Callable[[np.ndarray], np.ndarray],
+                  iterations: int = 2, crop_size: int = 128) -> np.ndarray:
+    """
+    Refine a hand centre DeepPrior++-style with a learned offset regressor.
+
+    Each iteration crops a ``crop_size`` normalised crop around the current centre and calls
+    ``predict_offset(crop_image)`` -> (3,) offset of the true centre, camera frame, in units of
+    cube / 2; the centre moves by ``offset * cube_mm / 2``. Returns the refined (3,) centre, mm.
+    """
+    center = as_center_mm(center_mm)
+    cube = as_cube_mm(cube_mm)
+    for _ in range(iterations):
+        crop = crop_hand(depth_mm, camera, center, cube, size=crop_size)
+        offset = np.asarray(predict_offset(crop.image), dtype=np.float64)
+        if offset.shape != (3,) or not np.all(np.isfinite(offset)):
+            raise InputError(f'predict_offset must return 3 finite values, got {offset}')
+        center = as_center_mm(center + offset * cube / 2.0)
+    return center
+
+
+def _low_quantile(values: np.ndarray, quantile: float) -> float:
+    """Return the ``quantile`` of ``values`` in O(n) (np.partition), without sorting."""
+    index = min(values.size - 1, math.floor(quantile * values.size))
+    return float(np.partition(values, index)[index])
+
+
+def _quantile_per_label(labels: np.ndarray, values: np.ndarray, quantile: float) -> np.ndarray:
+    """Return the ``quantile`` of ``values`` within each label 0..n-1 (none empty)."""
+    order = np.lexsort((values, labels))
+    counts = np.bincount(labels)
+    starts = np.cumsum(counts) - counts
+    return values[order][starts + np.floor(quantile * (counts - 1)).astype(int)]

@@ -1,0 +1,180 @@
+# Copyright 2026 jgr_ros contributors. MIT License.
+"""Hand localisation on synthetic scenes and real frames, and centre refinement."""
+
+import re
+
+import cv2
+from jgr_ros.camera import CameraModel
+from jgr_ros.crop import crop_hand, crop_preview, HandCrop, image_to_crop
+from jgr_ros.errors import InputError
+from jgr_ros.localization import HandLocalizer, LocalizerConfig, refine_center
+import numpy as np
+import pytest
+
+CAMERA = CameraModel(640, 480, 475.0, 475.0, 320.0, 240.0)
+HAND_MM = np.array([-20.0, -80.0, 600.0])  # centre of an elliptic 'hand' 100 x 180 mm
+WALL_MM = 1400.0
+
+
+def _paint(depth_mm: np.ndarray, inside, surface_mm) -> None:
+    """Z-buffer a surface z = surface_mm(x, y) over the pixels where inside(x, y) holds."""
+    rows, cols = np.mgrid[:CAMERA.height, :CAMERA.width]
+    rays = CAMERA.back_project(np.stack([cols, rows], axis=-1), np.ones(rows.shape))
+    z_mm = np.full(rows.shape, 600.0)
+    for _ in range(5):  # solve z = surface(x(z), y(z)) for tilted surfaces
+        x_mm, y_mm = rays[..., 0] * z_mm, rays[..., 1] * z_mm
+        z_mm = np.broadcast_to(surface_mm(x_mm, y_mm), rows.shape)
+    nearer = inside(x_mm, y_mm) & ((depth_mm == 0) | (z_mm < depth_mm))
+    depth_mm[nearer] = z_mm[nearer]
+
+
+def _hand_and_arm_scene(arm_down: bool = True, wall: bool = True) -> np.ndarray:
+    """Make a hand whose forearm slopes away out of the image, a wall, a speck in front."""
+    depth_mm = np.full((CAMERA.height, CAMERA.width), WALL_MM if wall else 0.0, np.float32)
+    hand_x, hand_y, hand_z = HAND_MM
+    down = 1.0 if arm_down else -1.0
+    _paint(depth_mm, lambda x, y: ((x - hand_x) / 50) ** 2 + ((y - hand_y) / 90) ** 2 <= 1,
+           lambda x, y: hand_z)
+    wrist_y = hand_y + down * 80
+    _paint(depth_mm, lambda x, y: (np.abs(x - hand_x) <= 35) & (down * (y - wrist_y) >= 0),
+           lambda x, y: hand_z + 5 + 0.4 * down * (y - wrist_y))
+    _paint(depth_mm, lambda x, y: (np.abs(x - 150) <= 4) & (np.abs(y + 120) <= 4),
+           lambda x, y: 300.0)  # a 64 mm^2 speck (flying pixels, dust) in front of everything
+    return depth_mm
+
+
+def _blob_centroid_mm(depth_mm: np.ndarray, max_depth_mm: float) -> np.ndarray:
+    rows, cols = np.nonzero((depth_mm > 400) & (depth_mm <= max_depth_mm))
+    return CAMERA.back_project(np.stack([cols, rows], -1), depth_mm[rows, cols]).mean(axis=0)
+
+
+@pytest.mark.parametrize('arm_enters_from', ['bottom', 'top'])
+def test_finds_the_hand_not_the_arm_or_the_speck(arm_enters_from):
+    depth_mm = _hand_and_arm_scene(arm_down=arm_enters_from == 'bottom')
+    localizer = HandLocalizer(LocalizerConfig(arm_enters_from=arm_enters_from))
+    detection = localizer.locate(depth_mm, CAMERA)
+    assert detection.found and detection.reason == ''
+    assert np.linalg.norm(detection.center_mm - HAND_MM) < 20.0
+    np.testing.assert_allclose(detection.center_uvd, CAMERA.project_uvd(detection.center_mm))
+    # The scene has teeth: the centroid of everything in the depth band lies on the forearm.
+    assert np.linalg.norm(_blob_centroid_mm(depth_mm, 750.0) - HAND_MM) > 60.0
+    hand_pixels = np.abs(depth_mm - HAND_MM[2]) < 1.0
+    assert detection.mask.shape == depth_mm.shape and detection.mask.dtype == bool
+    assert detection.mask[hand_pixels].mean() > 0.95 and not detection.mask[depth_mm > 800].any()
+
+
+def test_without_arm_the_centre_is_the_blob_centroid():
+    depth_mm = np.zeros((CAMERA.height, CAMERA.width), np.float32)
+    _paint(depth_mm, lambda x, y: (np.abs(x) <= 40) & (np.abs(y - 30) <= 60), lambda x, y: 450.0)
+    detection = HandLocalizer().locate(depth_mm, CAMERA)
+    np.testing.assert_allclose(detection.center_mm, [0.0, 30.0, 450.0], atol=2.0)
+
+
+def test_tracking_prior_picks_the_hand_near_it_and_falls_back_to_the_nearest():
+    depth_mm = np.zeros((CAMERA.height, CAMERA.width), np.float32)
+    for x_mm, z_mm in ((-150.0, 600.0), (150.0, 700.0)):
+        _paint(depth_mm, lambda x, y, x0=x_mm: (np.abs(x - x0) <= 45) & (np.abs(y) <= 80),
+               lambda x, y, z=z_mm: z)
+    localizer = HandLocalizer()
+    nearest = localizer.locate(depth_mm, CAMERA)
+    np.testing.assert_allclose(nearest.center_mm, [-150.0, 0.0, 600.0], atol=3.0)
+    tracked = localizer.locate(depth_mm, CAMERA, prior_center_mm=[140.0, 10.0, 690.0])
+    np.testing.assert_allclose(tracked.center_mm, [150.0, 0.0, 700.0], atol=3.0)
+    lost = localizer.locate(depth_mm, CAMERA, prior_center_mm=[0.0, 0.0, 1200.0])
+    np.testing.assert_allclose(lost.center_mm, nearest.center_mm)
+
+
+@pytest.mark.parametrize('scene, reason', [
+    ('invalid', 'no valid depth in range 150-1500 mm'),
+    ('beyond range', 'no valid depth in range 150-1500 mm'),
+    ('speck only', r'largest blob \d+ mm\^2 < 2000 mm\^2 \(speck\)'),
+    ('wall', r'nearest blob \d+ mm\^2 > 150000 mm\^2 \(not a hand'),
+])
+def test_no_hand_says_why(scene, reason):
+    depth_mm = np.full((CAMERA.height, CAMERA.width), {'beyond range': 2500.0, 'wall': 800.0}
+                       .get(scene, 0.0), np.float32)
+    if scene == 'speck only':
+        depth_mm[100:103, 200:203] = 500.0
+    detection = HandLocalizer().locate(depth_mm, CAMERA)
+    assert not detection.found and detection.center_mm is None and detection.mask is None
+    assert re.fullmatch(reason + '.*', detection.reason), detection.reason
+
+
+@pytest.mark.parametrize('depth_mm, message', [
+    (np.zeros((0, 640)), 'non-empty 2-D'),
+    (np.zeros((480, 640, 1)), 'non-empty 2-D'),
+    (np.zeros((240, 320)), 'camera info says 640x480'),
+])
+def test_malformed_depth_raises(depth_mm, message):
+    with pytest.raises(InputError, match=message):
+        HandLocalizer().locate(depth_mm, CAMERA)
+
+
+@pytest.mark.parametrize('settings, message', [
+    ({'min_depth_mm': 900.0, 'max_depth_mm': 500.0}, 'min_depth_mm < max_depth_mm'),
+    ({'band_mm': 0.0}, 'band_mm must be positive'),
+    ({'min_area_mm2': 5e5}, 'min_area_mm2 < max_area_mm2'),
+    ({'arm_enters_from': 'below'}, 'arm_enters_from must be one of'),
+    ({'nearest_fraction': 1.5}, 'nearest_fraction'),
+])
+def test_invalid_config_raises(settings, message):
+    with pytest.raises(InputError, match=message):
+        LocalizerConfig(**settings)
+
+
+def _near_pixels_offset(crop_image: np.ndarray) -> np.ndarray:
+    """
+    Offset of the crop's foreground centroid from the crop centre, in cube / 2 units.
+
+    A hand-written stand-in for the learned regressor: u, v in [0, 1] span the cube's x, y
+    (image y is down here: fy > 0), z is already normalised.
+    """
+    rows, cols = np.nonzero(crop_image < 0.99)
+    side = crop_image.shape[0] - 1
+    return np.array([cols.mean() / side * 2 - 1, rows.mean() / side * 2 - 1,
+                     crop_image[rows, cols].mean()])
+
+
+def test_refine_center_moves_the_centre_onto_the_object():
+    depth_mm = np.zeros((CAMERA.height, CAMERA.width), np.float32)
+    _paint(depth_mm, lambda x, y: (x - 10) ** 2 + (y + 20) ** 2 <= 60 ** 2, lambda x, y: 650.0)
+    start_mm = np.array([50.0, -60.0, 620.0])
+    refined_mm = refine_center(depth_mm, CAMERA, start_mm, 300.0, _near_pixels_offset,
+                               iterations=3)
+    np.testing.assert_allclose(refined_mm, [10.0, -20.0, 650.0], atol=2.0)
+    assert np.all(refine_center(depth_mm, CAMERA, start_mm, 300.0, _near_pixels_offset, 0)
+                  == start_mm)
+    with pytest.raises(InputError, match='3 finite values'):
+        refine_center(depth_mm, CAMERA, start_mm, 300.0, lambda image: np.zeros(2))
+
+
+def _joints_inside(crop: HandCrop, joints_uvd: np.ndarray) -> bool:
+    uvz = image_to_crop(joints_uvd, crop)
+    return bool(np.all((uvz[:, :2] >= 0) & (uvz[:, :2] <= 1)) and np.all(np.abs(uvz[:, 2]) <= 1))
+
+
+@pytest.mark.data
+def test_nyu_frame_hand_centre_is_at_the_palm(nyu_frame):
+    camera = nyu_frame.camera
+    detection = HandLocalizer().locate(nyu_frame.depth_mm, camera)
+    assert detection.found, detection.reason
+    palm_mm = camera.back_project_uvd(nyu_frame.joints_uvd[13])
+    assert np.linalg.norm(detection.center_mm - palm_mm) < 40.0
+    crop = crop_hand(nyu_frame.depth_mm, camera, detection.center_mm, 300.0)
+    assert _joints_inside(crop, nyu_frame.joints_uvd)
+
+
+@pytest.mark.data
+def test_hands2017_frame_crop_shows_the_hand(hands2017_frame, tmp_path):
+    camera = hands2017_frame.camera
+    detection = HandLocalizer().locate(hands2017_frame.depth_mm, camera)
+    assert detection.found, detection.reason
+    # The fingers (a V sign) point up from a palm at about (305, 215); the arm runs down-left.
+    u, v, depth_mm = detection.center_uvd
+    assert abs(u - 305) < 20 and abs(v - 215) < 25 and 560 < depth_mm < 600
+    crop = crop_hand(hands2017_frame.depth_mm, camera, detection.center_mm, 300.0)
+    foreground = crop.image < 1.0
+    assert 0.05 < foreground.mean() < 0.5 and foreground[:30].any()  # fingers in the top third
+    path = tmp_path / 'hands2017_crop.png'
+    assert cv2.imwrite(str(path), crop_preview(crop))
+    np.testing.assert_array_equal(cv2.imread(str(path), cv2.IMREAD_UNCHANGED), crop_preview(crop))
