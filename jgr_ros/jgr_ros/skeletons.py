@@ -54,10 +54,15 @@ class Skeleton:
         return a
 
     def normalized_adjacency(self) -> np.ndarray:
-        """Return Ae = D^-1/2 (A + I) D^-1/2, D the degree matrix of A + I (paper, Sec. 3.3)."""
-        a_hat = self.adjacency() + np.eye(self.num_joints, dtype=np.float32)
-        d_inv_sqrt = 1.0 / np.sqrt(a_hat.sum(axis=1))
-        return (d_inv_sqrt[:, None] * a_hat * d_inv_sqrt[None, :]).astype(np.float32)
+        """Return Ae = D^-1/2 (A + I) D^-1/2 of this layout (see :func:`normalize_adjacency`)."""
+        return normalize_adjacency(self.adjacency())
+
+
+def normalize_adjacency(adjacency: np.ndarray) -> np.ndarray:
+    """Return Ae = D^-1/2 (A + I) D^-1/2, D the degree matrix of A + I (paper, Sec. 3.3)."""
+    a_hat = adjacency + np.eye(len(adjacency), dtype=np.float32)
+    d_inv_sqrt = 1.0 / np.sqrt(a_hat.sum(axis=1))
+    return (d_inv_sqrt[:, None] * a_hat * d_inv_sqrt[None, :]).astype(np.float32)
 
 
 def _chains(root: int, starts: list[int], length: int) -> tuple[tuple[int, int], ...]:
