@@ -1,0 +1,411 @@
+# Copyright 2026 jgr_ros contributors. MIT License.
+"""
+The estimation pipeline on one depth frame, free of ROS.
+
+    depth (mm) -> find the hand (nearest sizeable blob, centre of mass)
+               -> refine the centre (DeepPrior++ network, iterated)
+               -> crop a metric cube to 96 x 96 in [-1, 1]
+               -> JGR-P2O -> per-joint (u, v, z) in the crop
+               -> full-image (u, v, depth) -> back-projection to the camera frame (mm)
+
+:class:`HandPoseEstimator` runs it all; :class:`PoseModel` and :class:`CenterRefiner` wrap
+the two networks with the conventions stored in their model files. Both run their network
+through a *backend* (:data:`BACKENDS`, see :func:`build_runner`); docs/performance.md has the
+measurements behind the ``'auto'`` choice.
+"""
+import copy
+from dataclasses import dataclass, field
+import importlib.resources
+import importlib.util
+import pathlib
+import tempfile
+import time
+from typing import Callable
+
+from jgr_ros.camera import CameraModel
+from jgr_ros.crop import crop_hand, crop_to_camera, crop_to_image, HandCrop
+from jgr_ros.errors import InputError
+from jgr_ros.export import export_onnx, InferencePath, INPUT_NAME, OUTPUT_NAME
+from jgr_ros.localization import HandLocalizer, LocalizerConfig, refine_center
+from jgr_ros.model_file import load_model
+from jgr_ros.skeletons import get_skeleton, Skeleton
+import numpy as np
+import torch
+from torch import nn
+from torch.nn.utils.fusion import fuse_conv_bn_eval
+
+# A joint this far in front of the observed surface (mm) gets confidence exp(-1).
+CONFIDENCE_SCALE_MM = 30.0
+
+
+def shipped_model_path(name: str) -> pathlib.Path:
+    """Return the path of a model file shipped inside the package (jgr_ros/models/)."""
+    return pathlib.Path(str(importlib.resources.files('jgr_ros') / 'models' / name))
+
+
+DEFAULT_POSE_MODEL = 'jgr_p2o_mano21.pt'
+DEFAULT_CENTER_MODEL = 'center_refine_mano21.pt'
+
+
+def select_device(name: str) -> torch.device:
+    """Map 'auto' / 'cuda' / 'cpu' to a device; asking for CUDA without one is an error."""
+    if name == 'auto':
+        return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
+    if name.startswith('cuda') and not torch.cuda.is_available():
+        raise InputError(f'device {name!r} requested but CUDA is not available')
+    if name not in ('cpu',) and not name.startswith('cuda'):
+        raise InputError(f'unknown device {name!r}: use auto, cuda, cuda:N or cpu')
+    return torch.device(name)
+
+
+# --- Backends: how a network runs -----------------------------------------------------------
+
+# 'auto' picks, per device, the fastest one measured (docs/performance.md):
+#   cpu:  'onnxruntime' (ONNX Runtime's fused kernels), else 'torchscript' without it;
+#   cuda: 'cuda_graph' (BatchNorm folded, channels_last, fp16 by default, one CUDA graph per
+#         batch size fed through pinned host buffers).
+# 'eager' is plain PyTorch, the reference the others are tested against; 'torchscript' is a
+# traced, frozen graph with optimize_for_inference (BatchNorm folded, oneDNN on CPU).
+BACKENDS = ('auto', 'eager', 'torchscript', 'onnxruntime', 'cuda_graph')
+_CPU_ONLY_BACKENDS = ('onnxruntime',)
+_CUDA_ONLY_BACKENDS = ('cuda_graph',)
+# Calls before a CUDA graph is captured (cuDNN picks its algorithms, allocators settle).
+_CUDA_GRAPH_WARMUP_CALLS = 3
+
+# (B, S, S) float32 crops -> the network's inference output as a float32 NumPy array.
+Runner = Callable[[np.ndarray], np.ndarray]
+
+
+def resolve_backend(name: str, device: torch.device) -> str:
+    """Return the backend that runs on ``device``: ``name`` itself, or what 'auto' means there."""
+    if name not in BACKENDS:
+        raise InputError(f'unknown backend {name!r}: use {", ".join(BACKENDS)}')
+    if name == 'auto':
+        if device.type == 'cuda':
+            return 'cuda_graph'
+        return 'onnxruntime' if importlib.util.find_spec('onnxruntime') else 'torchscript'
+    if name in _CPU_ONLY_BACKENDS and device.type != 'cpu':
+        raise InputError(f'backend {name!r} runs on the CPU only, device is {device}')
+    if name in _CUDA_ONLY_BACKENDS and device.type != 'cuda':
+        raise InputError(f'backend {name!r} needs a CUDA device, device is {device}')
+    if name == 'onnxruntime' and not importlib.util.find_spec('onnxruntime'):
+        raise InputError("backend 'onnxruntime' needs the onnxruntime package (pip install "
+                         'onnxruntime), or use torchscript')
+    return name
+
+
+def build_runner(backend: str, model: nn.Module, device: torch.device,
+                 dtype: torch.dtype = torch.float32) -> Runner:
+    """
+    Return a function running ``model.infer`` on crops with a resolved ``backend``.
+
+    ``model`` is an eval-mode network on ``device`` (eager runs it as it is, in ``dtype``; the
+    others work on copies). ONNX Runtime runs fp32 on the CPU with torch's thread count.
+    """
+    if backend == 'onnxruntime':
+        if dtype != torch.float32:
+            raise InputError('the onnxruntime backend runs in fp32 only (half=False)')
+        return _onnxruntime_runner(model)
+    if backend == 'torchscript':
+        return _torchscript_runner(model.to(dtype), device, dtype)
+    if backend == 'cuda_graph':
+        return _CudaGraphRunner(model, device, dtype)
+    return _eager_runner(model.to(dtype), device, dtype)
+
+
+def fold_batch_norms(model: nn.Module) -> nn.Module:
+    """Return an eval-mode copy of ``model`` with each Conv2d + BatchNorm2d pair folded."""
+    folded = copy.deepcopy(model).eval()
+    for module in folded.modules():
+        if not isinstance(module, nn.Sequential):
+            continue
+        for index in range(len(module) - 1):
+            conv, norm = module[index], module[index + 1]
+            if isinstance(conv, nn.Conv2d) and isinstance(norm, nn.BatchNorm2d):
+                module[index], module[index + 1] = fuse_conv_bn_eval(conv, norm), nn.Identity()
+    return folded
+
+
+def _as_batch(crops: np.ndarray, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
+    """(B, S, S) NumPy crops -> (B, 1, S, S) tensor on ``device``."""
+    return torch.from_numpy(crops)[:, None].to(device, dtype)
+
+
+def _eager_runner(model: nn.Module, device: torch.device, dtype: torch.dtype) -> Runner:
+    @torch.inference_mode()
+    def run(crops: np.ndarray) -> np.ndarray:
+        return model.infer(_as_batch(crops, device, dtype)).float().cpu().numpy()
+    return run
+
+
+def _torchscript_runner(model: nn.Module, device: torch.device, dtype: torch.dtype) -> Runner:
+    example = torch.zeros(1, 1, model.input_size, model.input_size, device=device, dtype=dtype)
+    with torch.no_grad():
+        traced = torch.jit.trace(InferencePath(model).eval(), example)
+        module = torch.jit.optimize_for_inference(torch.jit.freeze(traced))
+
+    @torch.inference_mode()
+    def run(crops: np.ndarray) -> np.ndarray:
+        return module(_as_batch(crops, device, dtype)).float().cpu().numpy()
+    return run
+
+
+def _onnxruntime_runner(model: nn.Module) -> Runner:
+    import onnxruntime  # optional dependency: resolve_backend checked that it is installed
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = torch.get_num_threads()
+    options.inter_op_num_threads = 1
+    # Idle threads sleep instead of spinning: between frames the cores belong to DDS and the
+    # rest of the pipeline (on 2 cores spinning slowed the node down).
+    options.add_session_config_entry('session.intra_op.allow_spinning', '0')
+    with tempfile.TemporaryDirectory(prefix='jgr_ros_onnx_') as folder:
+        path = export_onnx(model, pathlib.Path(folder) / 'model.onnx')
+        session = onnxruntime.InferenceSession(str(path), options,
+                                               providers=['CPUExecutionProvider'])
+
+    def run(crops: np.ndarray) -> np.ndarray:
+        return session.run([OUTPUT_NAME], {INPUT_NAME: crops[:, None]})[0]
+    return run
+
+
+@dataclass
+class _CapturedGraph:
+    """One CUDA graph with its static buffers (pinned host in/out, device in/out)."""
+
+    graph: 'torch.cuda.CUDAGraph'
+    host_input: torch.Tensor
+    device_input: torch.Tensor
+    device_output: torch.Tensor
+    host_output: torch.Tensor
+
+
+class _CudaGraphRunner:
+    """
+    Replay one captured CUDA graph per batch size: no per-layer launch overhead.
+
+    The network is a copy with BatchNorm folded, in ``dtype`` and channels_last (tensor-core
+    friendly). Crops are copied into a pinned host buffer, then asynchronously into the graph's
+    static fp32 input; the graph casts, runs and writes fp32 output, copied back to pinned
+    memory. Batch size 1 is captured at construction, others on first use.
+    """
+
+    def __init__(self, model: nn.Module, device: torch.device, dtype: torch.dtype):
+        self.device, self.dtype = device, dtype
+        self.model = fold_batch_norms(model).to(device, dtype, memory_format=torch.channels_last)
+        self.input_size: int = model.input_size
+        self._graphs: dict[int, _CapturedGraph] = {}
+        self(np.zeros((1, self.input_size, self.input_size), np.float32))
+
+    @torch.inference_mode()
+    def __call__(self, crops: np.ndarray) -> np.ndarray:
+        with torch.cuda.device(self.device):
+            captured = self._graphs.get(len(crops)) or self._capture(len(crops))
+            captured.host_input.numpy()[:, 0] = crops
+            captured.device_input.copy_(captured.host_input, non_blocking=True)
+            captured.graph.replay()
+            captured.host_output.copy_(captured.device_output, non_blocking=True)
+            torch.cuda.current_stream().synchronize()
+            return captured.host_output.numpy().copy()
+
+    def _forward(self, batch: torch.Tensor) -> torch.Tensor:
+        return self.model.infer(batch.to(self.dtype, memory_format=torch.channels_last)).float()
+
+    def _capture(self, batch_size: int) -> _CapturedGraph:
+        shape = (batch_size, 1, self.input_size, self.input_size)
+        host_input = torch.zeros(shape, pin_memory=True)
+        device_input = host_input.to(self.device)
+        side_stream = torch.cuda.Stream()
+        side_stream.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(side_stream):
+            for _ in range(_CUDA_GRAPH_WARMUP_CALLS):
+                self._forward(device_input)
+        torch.cuda.current_stream().wait_stream(side_stream)
+        graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(graph, capture_error_mode='thread_local'):
+            device_output = self._forward(device_input)
+        host_output = torch.empty(device_output.shape, pin_memory=True)
+        self._graphs[batch_size] = _CapturedGraph(graph, host_input, device_input,
+                                                  device_output, host_output)
+        return self._graphs[batch_size]
+
+
+def check_crops(crops: np.ndarray, size: int) -> np.ndarray:
+    """Return ``crops`` as C-contiguous float32 (B, size, size); other shapes raise InputError."""
+    crops = np.ascontiguousarray(crops, dtype=np.float32)
+    if crops.ndim != 3 or crops.shape[1:] != (size, size):
+        raise InputError(f'crops must have shape (B, {size}, {size}), got {crops.shape}')
+    return crops
+
+
+class PoseModel:
+    """JGR-P2O with the crop conventions (layout, cube, input size) of its model file."""
+
+    def __init__(self, path: str | pathlib.Path | None = None, device: str = 'auto',
+                 half: bool | None = None, backend: str = 'auto'):
+        """Load the model file (None: the shipped default) and prepare ``backend`` (BACKENDS)."""
+        self.path = pathlib.Path(path) if path else shipped_model_path(DEFAULT_POSE_MODEL)
+        self.device = select_device(device)
+        self.backend = resolve_backend(backend, self.device)
+        self.model, self.info = load_model(self.path, expected_kind='jgr_p2o', device=self.device)
+        self.half = self.device.type == 'cuda' if half is None else half
+        self._run = build_runner(self.backend, self.model, self.device,
+                                 torch.float16 if self.half else torch.float32)
+        self.skeleton: Skeleton = get_skeleton(self.info.skeleton)
+        self.cube_mm: float = self.info.cube_mm
+        self.input_size: int = self.info.input_size
+
+    def predict_crops(self, crops: np.ndarray) -> np.ndarray:
+        """(B, S, S) normalised crops -> (B, J, 3) normalised (u, v, z)."""
+        return self._run(check_crops(crops, self.input_size))
+
+    def crop(self, depth_mm: np.ndarray, camera: CameraModel, center_mm: np.ndarray) -> HandCrop:
+        """Crop the model's cube around ``center_mm`` at the model's input size."""
+        return crop_hand(depth_mm, camera, center_mm, (self.cube_mm,) * 3, size=self.input_size)
+
+    def predict_at_centers(self, depth_mm: np.ndarray, camera: CameraModel,
+                           centers_mm: np.ndarray) -> np.ndarray:
+        """Run the model at given hand centres (K, 3) mm; return (K, J, 3) joints in mm."""
+        crops = [self.crop(depth_mm, camera, center) for center in np.atleast_2d(centers_mm)]
+        uvz = self.predict_crops(np.stack([crop.image for crop in crops]))
+        return np.stack([crop_to_camera(joints, crop, camera) for joints, crop in zip(uvz, crops)])
+
+
+class CenterRefiner:
+    """The DeepPrior++-style centre-refinement network with its model file's cube."""
+
+    def __init__(self, path: str | pathlib.Path | None = None, device: str = 'auto',
+                 backend: str = 'auto'):
+        """Load the model file (None: the shipped default); it runs in fp32 on ``backend``."""
+        self.path = pathlib.Path(path) if path else shipped_model_path(DEFAULT_CENTER_MODEL)
+        self.device = select_device(device)
+        self.backend = resolve_backend(backend, self.device)
+        self.model, self.info = load_model(self.path, expected_kind='center_refine',
+                                           device=self.device)
+        self._run = build_runner(self.backend, self.model, self.device)
+        self.cube_mm: float = self.info.cube_mm
+        self.input_size: int = self.info.input_size
+
+    def predict_offset(self, crop_image: np.ndarray) -> np.ndarray:
+        """(S, S) normalised crop -> (3,) offset to the true centre in units of cube / 2."""
+        return self._run(check_crops(np.asarray(crop_image)[None], self.input_size))[0]
+
+    def refine(self, depth_mm: np.ndarray, camera: CameraModel, center_mm: np.ndarray,
+               iterations: int) -> np.ndarray:
+        """Move ``center_mm`` towards the hand's true centre, ``iterations`` times."""
+        return refine_center(depth_mm, camera, center_mm, (self.cube_mm,) * 3,
+                             self.predict_offset, iterations=iterations,
+                             crop_size=self.input_size)
+
+
+@dataclass
+class EstimatorConfig:
+    """Pipeline settings; the ROS node maps its parameters onto these."""
+
+    localizer: LocalizerConfig = field(default_factory=LocalizerConfig)
+    refine_iterations: int = 2
+    use_tracking_prior: bool = True
+
+
+@dataclass
+class HandPoseResult:
+    """One frame's result. Positions in millimetres in the camera optical frame."""
+
+    found: bool
+    reason: str = ''
+    joints_mm: np.ndarray | None = None       # (J, 3)
+    joints_uvd: np.ndarray | None = None      # (J, 3): u, v pixels, depth mm
+    confidences: np.ndarray | None = None     # (J,) in 0..1
+    center_mm: np.ndarray | None = None       # (3,) centre of the crop (refined)
+    detected_center_mm: np.ndarray | None = None   # (3,) the localiser's centre, before refining
+    roi: tuple[int, int, int, int] | None = None   # x, y, w, h in image pixels
+    crop: HandCrop | None = None
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def score(self) -> float:
+        return float(np.mean(self.confidences)) if self.confidences is not None else 0.0
+
+
+def joint_confidences(joints_uvd: np.ndarray, depth_mm: np.ndarray) -> np.ndarray:
+    """
+    Per-joint plausibility against the observed depth, in 0..1.
+
+    A joint can hide behind the visible surface but cannot float in front of it: the further a
+    joint lies in front of the depth observed at its pixel, the lower its confidence. Joints
+    outside the image or on invalid depth get 0.5 (no evidence either way).
+    """
+    height, width = depth_mm.shape
+    u = np.round(joints_uvd[:, 0]).astype(int)
+    v = np.round(joints_uvd[:, 1]).astype(int)
+    inside = (u >= 0) & (u < width) & (v >= 0) & (v < height)
+    observed = np.zeros(len(joints_uvd), np.float32)
+    observed[inside] = depth_mm[v[inside], u[inside]]
+    in_front_mm = np.maximum(observed - joints_uvd[:, 2], 0.0)
+    confidence = np.exp(-in_front_mm / CONFIDENCE_SCALE_MM)
+    return np.where(inside & (observed > 0), confidence, 0.5).astype(np.float32)
+
+
+class _Stopwatch:
+    """Collects per-stage wall times in milliseconds."""
+
+    def __init__(self):
+        self.timings_ms: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.timings_ms[stage] = (now - self._last) * 1000.0
+        self._last = now
+
+
+class HandPoseEstimator:
+    """Depth frame in, metric 3-D hand out: localise, refine, crop, JGR-P2O, back-project."""
+
+    def __init__(self, pose_model: PoseModel, refiner: CenterRefiner | None = None,
+                 config: EstimatorConfig | None = None):
+        self.pose_model, self.refiner = pose_model, refiner
+        self.config = config or EstimatorConfig()
+        self.localizer = HandLocalizer(self.config.localizer)
+        self._previous_center_mm: np.ndarray | None = None
+
+    @classmethod
+    def from_files(cls, model_path=None, center_model_path=None, device: str = 'auto',
+                   config: EstimatorConfig | None = None,
+                   backend: str = 'auto') -> 'HandPoseEstimator':
+        """Load both networks (None: the shipped defaults); missing files raise InputError."""
+        return cls(PoseModel(model_path, device, backend=backend),
+                   CenterRefiner(center_model_path, device, backend), config)
+
+    @property
+    def skeleton(self) -> Skeleton:
+        return self.pose_model.skeleton
+
+    def reset_tracking(self) -> None:
+        self._previous_center_mm = None
+
+    def estimate(self, depth_mm: np.ndarray, camera: CameraModel) -> HandPoseResult:
+        """Run the whole pipeline; bad input raises InputError, no hand gives found=False."""
+        camera.check_image_size(*depth_mm.shape)
+        watch = _Stopwatch()
+        prior = self._previous_center_mm if self.config.use_tracking_prior else None
+        detection = self.localizer.locate(depth_mm, camera, prior_center_mm=prior)
+        watch.lap('localize')
+        if not detection.found:
+            self._previous_center_mm = None
+            return HandPoseResult(False, detection.reason, timings_ms=watch.timings_ms)
+        center_mm = detection.center_mm
+        if self.refiner is not None and self.config.refine_iterations > 0:
+            center_mm = self.refiner.refine(depth_mm, camera, center_mm,
+                                            self.config.refine_iterations)
+        watch.lap('refine')
+        crop = self.pose_model.crop(depth_mm, camera, center_mm)
+        watch.lap('crop')
+        uvz = self.pose_model.predict_crops(crop.image[None])[0]
+        watch.lap('infer')
+        joints_uvd = crop_to_image(uvz, crop)
+        joints_mm = camera.back_project_uvd(joints_uvd)
+        confidences = joint_confidences(joints_uvd, depth_mm)
+        watch.lap('back_project')
+        self._previous_center_mm = center_mm
+        return HandPoseResult(True, '', joints_mm, joints_uvd, confidences, center_mm,
+                              detection.center_mm, crop.roi, crop, watch.timings_ms)
