@@ -1,0 +1,75 @@
+# Copyright 2026 jgr_ros contributors. MIT License.
+"""
+Synthetic depth frames of hands with exact ground truth: the package's entry point.
+
+``SyntheticHandGenerator(camera, config).frame(seed)`` renders one frame deterministically
+(same seed, same frame, bit for bit); ``sample(rng)`` draws from a running generator.
+"""
+
+from dataclasses import dataclass, replace
+
+import cv2
+from jgr_ros.camera import CameraModel
+from jgr_ros.skeletons import convert_joints
+from jgr_ros.synthetic.render import DepthRenderer
+from jgr_ros.synthetic.scene import sample_scene, Scene, SyntheticConfig
+from jgr_ros.synthetic.sensor import ideal_depth_mm, simulate_sensor
+import numpy as np
+
+_MM_PER_M = 1000.0
+
+
+@dataclass(frozen=True)
+class SyntheticFrame:
+    """One rendered depth frame with the hand's ground truth."""
+
+    depth_mm: np.ndarray     # (H, W) uint16, 0 = invalid
+    camera: CameraModel      # pinhole, no distortion
+    joints_m: np.ndarray     # (21, 3) float32 mano21, camera optical frame, metres
+    joints_uvd: np.ndarray   # (21, 3) float32: u, v (pixels), depth (mm)
+    gesture: str             # gesture label, '' for a natural random pose
+    handedness: str          # 'left' or 'right'
+
+    def joints_in(self, layout: str) -> np.ndarray:
+        """Return ``joints_m`` in another layout (nyu14, icvl16, msra21); NaN where none maps."""
+        return convert_joints(self.joints_m, 'mano21', layout)
+
+
+class SyntheticHandGenerator:
+    """Renders random hands for one camera (its distortion, if any, is dropped)."""
+
+    def __init__(self, camera: CameraModel, config: SyntheticConfig | None = None) -> None:
+        """Prepare the ray caster for ``camera``; ``config`` defaults to SyntheticConfig()."""
+        self.camera = replace(camera, distortion=()) if camera.has_distortion else camera
+        self.config = SyntheticConfig() if config is None else config
+        self._renderer = DepthRenderer(self.camera)
+
+    def frame(self, seed: int) -> SyntheticFrame:
+        """Return frame number ``seed`` (deterministic: the same seed gives the same frame)."""
+        return self.sample(np.random.default_rng(seed))
+
+    def sample(self, rng: np.random.Generator) -> SyntheticFrame:
+        """Draw a scene from ``rng`` and render it through the sensor model."""
+        return self.render(sample_scene(rng, self.camera, self.config), rng)
+
+    def render(self, scene: Scene, rng: np.random.Generator) -> SyntheticFrame:
+        """Render ``scene``: exact depth, then sensor artefacts drawn from ``rng``."""
+        depth_m = self._renderer.render(scene.hand)
+        if scene.clutter is not None:
+            self._renderer.render(scene.clutter, depth_m)
+        objects = _finite_box(depth_m)
+        for normal, offset_m in scene.planes:
+            self._renderer.render_plane(normal, offset_m, depth_m)
+        if rng.random() < self.config.sensor_probability:
+            depth_mm = simulate_sensor(depth_m, self.camera, rng, self.config.sensor, objects)
+        else:
+            depth_mm = ideal_depth_mm(depth_m, self.config.sensor.max_range_m)
+        joints_uvd = self.camera.project_uvd(scene.joints_m) * [1.0, 1.0, _MM_PER_M]
+        return SyntheticFrame(depth_mm, self.camera, scene.joints_m,
+                              joints_uvd.astype(np.float32), scene.gesture, scene.handedness)
+
+
+def _finite_box(depth_m: np.ndarray) -> tuple[slice, slice]:
+    """(rows, columns) bounding box of the pixels with a surface."""
+    u0, v0, width, height = cv2.boundingRect(np.isfinite(depth_m).view(np.uint8))
+    return slice(v0, v0 + height), slice(u0, u0 + width)

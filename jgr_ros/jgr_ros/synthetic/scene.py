@@ -1,0 +1,243 @@
+# Copyright 2026 jgr_ros contributors. MIT License.
+"""
+Random scenes around one labelled hand: hand and forearm in front of a camera, plus clutter.
+
+The clutter is optional: a body behind the hand (torso and upper arm), a wall, a table and
+distractor objects. Everything is in the camera optical frame (x right, y down, z forward),
+metres. Only the hand carries labels; the network learns to ignore the rest.
+"""
+
+from dataclasses import dataclass, field
+
+from jgr_ros.camera import CameraModel
+from jgr_ros.errors import InputError
+from jgr_ros.skeletons import get_skeleton
+from jgr_ros.synthetic.hand_model import HandShape, pose_hand, rotations, SPHERE_NAMES
+from jgr_ros.synthetic.poses import (
+    FACING_CAMERA,
+    gesture_pose,
+    GESTURES,
+    natural_pose,
+    sample_orientation,
+)
+from jgr_ros.synthetic.sensor import SensorConfig
+from jgr_ros.synthetic.sphere_mesh import single_pill, SphereMesh
+import numpy as np
+
+_HAND_CENTER_JOINTS = list(get_skeleton('mano21').center_joints)  # wrist and middle MCP
+_ELBOW_SPHERES = [SPHERE_NAMES.index('forearm_elbow_radial'),
+                  SPHERE_NAMES.index('forearm_elbow_ulnar')]
+_HAND_ONLY_SPHERES = [i for i, name in enumerate(SPHERE_NAMES) if not name.startswith('forearm')]
+_MIN_Z_CLEARANCE_M = 0.05  # nearest allowed surface to the camera plane
+_PLACEMENT_MARGIN_PX = 8.0
+_MAX_ORIENTATION_TRIES = 20
+_MIN_GAP_M = 0.02          # clutter keeps at least this far from the hand's surface
+
+
+@dataclass(frozen=True)
+class SyntheticConfig:
+    """
+    The distribution of synthetic frames. Probabilities are per frame, in [0, 1].
+
+    ``any_rotation_probability`` is the share of uniformly random hand orientations; the rest
+    face the camera as a user shows a hand (see :func:`sample_orientation`).
+    """
+
+    distance_range_m: tuple[float, float] = (0.25, 1.2)   # hand centre depth
+    hand_scale_range: tuple[float, float] = (0.8, 1.2)    # 1 = average adult hand
+    gesture_probability: float = 0.5                      # else a natural random pose
+    gestures: tuple[str, ...] = GESTURES
+    left_hand_probability: float = 0.5
+    any_rotation_probability: float = 0.1
+    body_probability: float = 0.4                         # torso and upper arm behind
+    wall_probability: float = 0.3
+    table_probability: float = 0.2
+    distractor_probability: float = 0.3
+    sensor_probability: float = 0.9                       # else ideal depth, mm-rounded
+    sensor: SensorConfig = field(default_factory=SensorConfig)  # or its fields as a dict
+
+    def __post_init__(self) -> None:
+        """Normalise YAML-style values (lists, a sensor dict), then validate (InputError)."""
+        for name in ('distance_range_m', 'hand_scale_range', 'gestures'):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+        if isinstance(self.sensor, dict):
+            object.__setattr__(self, 'sensor', SensorConfig(**self.sensor))
+        for name in ('gesture_probability', 'left_hand_probability', 'any_rotation_probability',
+                     'body_probability', 'wall_probability', 'table_probability',
+                     'distractor_probability', 'sensor_probability'):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise InputError(f'SyntheticConfig.{name} must be in [0, 1], got '
+                                 f'{getattr(self, name)}')
+        low, high = self.distance_range_m
+        if not 0.1 <= low <= high:
+            raise InputError(f'distance_range_m must satisfy 0.1 <= low <= high (metres), '
+                             f'got {self.distance_range_m}')
+        low, high = self.hand_scale_range
+        if not 0.5 <= low <= high <= 1.5:
+            raise InputError(f'hand_scale_range must lie within [0.5, 1.5], got '
+                             f'{self.hand_scale_range}')
+        unknown = set(self.gestures) - set(GESTURES)
+        if unknown or not self.gestures:
+            raise InputError(f'gestures must be a non-empty subset of {GESTURES}, got '
+                             f'{self.gestures}')
+
+
+@dataclass(frozen=True)
+class Scene:
+    """One hand in front of a camera, with the clutter around it (camera frame, metres)."""
+
+    hand: SphereMesh               # hand and forearm
+    joints_m: np.ndarray           # (21, 3) mano21
+    gesture: str                   # '' for a natural random pose
+    handedness: str                # 'left' or 'right'
+    clutter: SphereMesh | None     # body and distractors, unlabelled
+    planes: tuple[tuple[np.ndarray, float], ...]  # (normal, offset): {x : normal . x = offset}
+
+
+def sample_scene(rng: np.random.Generator, camera: CameraModel, config: SyntheticConfig
+                 ) -> Scene:
+    """Draw one scene: a posed, oriented and placed hand plus optional clutter."""
+    handedness = 'left' if rng.random() < config.left_hand_probability else 'right'
+    shape = HandShape.sample(rng, config.hand_scale_range)
+    if rng.random() < config.gesture_probability:
+        gesture = str(rng.choice(config.gestures))
+        pose = gesture_pose(gesture, shape, rng)
+    else:
+        gesture, pose = '', natural_pose(rng)
+    geometry = pose_hand(pose, shape)
+    if handedness == 'left':
+        geometry = geometry.mirrored()
+    distance_m = rng.uniform(*config.distance_range_m)
+    rotation, translation = _place_hand(geometry.joints_m, geometry.mesh, distance_m, camera,
+                                        rng, config.any_rotation_probability)
+    hand = geometry.mesh.transformed(rotation, translation)
+    joints_m = geometry.joints_m @ rotation.T + translation
+    clutter = []
+    if rng.random() < config.body_probability:
+        clutter += _body(hand, handedness, rng)
+    if rng.random() < config.distractor_probability:
+        clutter += _distractor(hand, joints_m, rng)
+    planes = []
+    occupied = SphereMesh.concatenate([hand] + clutter)
+    if rng.random() < config.wall_probability:
+        planes.append(_wall(occupied, rng))
+    if rng.random() < config.table_probability:
+        planes += _table(occupied, rng)
+    return Scene(hand, joints_m.astype(np.float32), gesture, handedness,
+                 SphereMesh.concatenate(clutter) if clutter else None, tuple(planes))
+
+
+def _place_hand(joints_m: np.ndarray, mesh: SphereMesh, distance_m: float, camera: CameraModel,
+                rng: np.random.Generator, any_rotation_probability: float
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """
+    Return the rotation and translation placing the hand centre at ``distance_m``.
+
+    All joints land inside the image where they fit; orientations that would reach behind the
+    camera are redrawn.
+    """
+    center = joints_m[_HAND_CENTER_JOINTS].mean(axis=0)
+    target_uv = rng.uniform([0.0, 0.0], [camera.width, camera.height])
+    for _ in range(_MAX_ORIENTATION_TRIES):
+        rotation = sample_orientation(rng, any_rotation_probability)
+        offsets = (mesh.centers_m - center) @ rotation.T
+        if np.all(offsets[:, 2] - mesh.radii_m + distance_m > _MIN_Z_CLEARANCE_M):
+            break
+    else:
+        rotation = FACING_CAMERA  # fingers up, forearm down: never reaches the camera
+    joint_offsets = (joints_m - center) @ rotation.T
+    translation = _center_at(camera, target_uv, distance_m)
+    uv = camera.project(joint_offsets + translation)
+    low = np.array([_PLACEMENT_MARGIN_PX, _PLACEMENT_MARGIN_PX])
+    high = np.array([camera.width, camera.height]) - _PLACEMENT_MARGIN_PX
+    shift = np.maximum(low - uv.min(axis=0), 0.0) - np.maximum(uv.max(axis=0) - high, 0.0)
+    too_big = (uv.max(axis=0) - uv.min(axis=0)) > (high - low)
+    shift[too_big] = ((low + high) / 2 - (uv.min(axis=0) + uv.max(axis=0)) / 2)[too_big]
+    translation = _center_at(camera, target_uv + shift, distance_m)
+    return rotation, translation - rotation @ center
+
+
+def _center_at(camera: CameraModel, uv: np.ndarray, depth_m: float) -> np.ndarray:
+    return np.array([(uv[0] - camera.cx) / camera.fx, (uv[1] - camera.cy) / camera.fy,
+                     1.0]) * depth_m
+
+
+def _body(hand: SphereMesh, handedness: str, rng: np.random.Generator) -> list[SphereMesh]:
+    """
+    Return a torso and upper arm behind the hand.
+
+    The upper arm runs from the elbow up and back to the shoulder; the torso hangs beside the
+    shoulder toward the body's midline.
+    """
+    side = 1.0 if handedness == 'right' else -1.0  # a right hand's body is to the image right
+    elbow = hand.centers_m[_ELBOW_SPHERES].mean(axis=0)
+    up_back = np.array([side * rng.uniform(0.0, 0.3), -rng.uniform(0.5, 1.0),
+                        rng.uniform(0.3, 0.9)])
+    shoulder = elbow + rng.uniform(0.26, 0.32) * up_back / np.linalg.norm(up_back)
+    torso_radius = rng.uniform(0.13, 0.18)
+    torso_top = shoulder + [side * rng.uniform(0.12, 0.2), 0.06, 0.6 * torso_radius]
+    torso_bottom = torso_top + [0.0, rng.uniform(0.35, 0.5), rng.uniform(-0.05, 0.1)]
+    torso = _pushed_behind(single_pill(torso_top, torso_bottom, torso_radius,
+                                       torso_radius * rng.uniform(0.9, 1.05)), hand)
+    elbow_radius = hand.radii_m[_ELBOW_SPHERES].max() * rng.uniform(1.3, 1.5)
+    upper_arm = single_pill(elbow, shoulder, elbow_radius, elbow_radius * rng.uniform(1.1, 1.3))
+    hand_only = SphereMesh(hand.centers_m[_HAND_ONLY_SPHERES], hand.radii_m[_HAND_ONLY_SPHERES],
+                           hand.edges[:0], hand.triangles[:0])
+    if elbow[2] > hand.centers_m[0, 2] and _gap_m(upper_arm, hand_only) > _MIN_GAP_M:
+        return [torso, upper_arm]
+    return [torso]
+
+
+def _distractor(hand: SphereMesh, joints_m: np.ndarray, rng: np.random.Generator
+                ) -> list[SphereMesh]:
+    """Return a pill-shaped object (ball, bottle, tool) near the hand, never touching it."""
+    angle = rng.uniform(0.0, 2.0 * np.pi)
+    center = joints_m[_HAND_CENTER_JOINTS].mean(axis=0) + rng.uniform(0.12, 0.35) * np.array(
+        [np.cos(angle), np.sin(angle), 0.0]) + [0.0, 0.0, rng.uniform(-0.05, 0.4)]
+    axis = rng.normal(size=3)
+    half_axis = axis / np.linalg.norm(axis) * rng.uniform(0.0, 0.1)
+    radius = rng.uniform(0.015, 0.07)
+    blob = single_pill(center - half_axis, center + half_axis, radius,
+                       radius * rng.uniform(0.6, 1.2))
+    in_front = np.all(blob.centers_m[:, 2] - blob.radii_m > _MIN_Z_CLEARANCE_M)
+    return [blob] if in_front and _gap_m(blob, hand) > _MIN_GAP_M else []
+
+
+def _wall(occupied: SphereMesh, rng: np.random.Generator) -> tuple[np.ndarray, float]:
+    """Return a plane facing the camera (tilted by ~8 degrees) behind everything else."""
+    tilt_x, tilt_y = rotations(np.eye(3)[:2], np.deg2rad(rng.normal(0.0, 8.0, 2)))
+    normal = tilt_x @ tilt_y @ [0.0, 0.0, 1.0]
+    farthest = np.max(occupied.centers_m @ normal + occupied.radii_m)
+    return normal, float(farthest + rng.uniform(0.1, 1.5))
+
+
+def _table(occupied: SphereMesh, rng: np.random.Generator) -> list[tuple[np.ndarray, float]]:
+    """
+    Return a horizontal plane below everything, seen by a camera pitched down 10-60 degrees.
+
+    The list is empty when the camera would not be above the table.
+    """
+    pitch = np.deg2rad(rng.uniform(10.0, 60.0))
+    up = np.array([0.0, -np.cos(pitch), -np.sin(pitch)])  # world up in the camera frame
+    height = np.min(occupied.centers_m @ up - occupied.radii_m) - rng.uniform(0.0, 0.25)
+    return [(up, float(height))] if height < -_MIN_Z_CLEARANCE_M else []
+
+
+def _pushed_behind(mesh: SphereMesh, hand: SphereMesh) -> SphereMesh:
+    """Move ``mesh`` away from the camera (along z) until it keeps clear of the hand."""
+    for _ in range(20):
+        gap = _gap_m(mesh, hand)
+        if gap > _MIN_GAP_M:
+            break
+        mesh = mesh.transformed(np.eye(3), [0.0, 0.0, _MIN_GAP_M - gap + 0.01])
+    return mesh
+
+
+def _gap_m(pill: SphereMesh, other: SphereMesh) -> float:
+    """Lower bound of the distance between a one-pill mesh's surface and other's spheres."""
+    start, end = pill.centers_m
+    axis = end - start
+    along = np.clip((other.centers_m - start) @ axis / max(axis @ axis, 1e-12), 0.0, 1.0)
+    nearest = start + along[:, None] * axis
+    distance = np.linalg.norm(other.centers_m - nearest, axis=1)
+    return float(np.min(distance - other.radii_m) - pill.radii_m.max())
