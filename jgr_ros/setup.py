@@ -15,6 +15,7 @@ setup(
         (f'share/{PACKAGE}', ['package.xml']),
         (f'share/{PACKAGE}/launch', glob('launch/*.launch.py')),
         (f'share/{PACKAGE}/config', glob('config/*.yaml') + glob('config/*.rviz')),
+        (f'share/{PACKAGE}/config/train', glob('config/train/*.yaml')),
     ],
     python_requires='>=3.10',
     install_requires=['numpy', 'opencv-python-headless', 'pyyaml', 'torch', 'transforms3d'],
@@ -25,6 +26,13 @@ setup(
     license='MIT',
     extras_require={'test': ['pytest']},
     entry_points={
-        'console_scripts': [],
+        'console_scripts': [
+            'jgr-train = jgr_ros.training.train:main',
+            'jgr-predict = jgr_ros.training.predict:main',
+            'jgr-eval = jgr_ros.training.evaluate:main',
+            'jgr-bench = jgr_ros.bench:main',
+            'hand_pose_node = jgr_ros.ros.hand_pose_node:main',
+            'synthetic_camera_node = jgr_ros.ros.synthetic_camera_node:main',
+        ],
     },
 )

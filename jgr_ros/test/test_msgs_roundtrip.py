@@ -4,7 +4,6 @@ import math
 import pathlib
 
 import pytest
-
 from ros_harness import ros  # noqa: F401, I100  (fixture)
 
 msg_module = pytest.importorskip(

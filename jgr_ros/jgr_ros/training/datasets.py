@@ -87,8 +87,8 @@ class PoseSamples(torch.utils.data.Dataset):
         frame = self.frames[index]
         rng = np.random.default_rng((self.seed, index))
         depth, uvz, _ = make_pose_sample(frame.depth_mm, frame.camera, frame.joints_mm,
-                                      self.skeleton, self.cube_mm,
-                                      draw_transform(rng, self.augmentation), self.size)
+                                         self.skeleton, self.cube_mm,
+                                         draw_transform(rng, self.augmentation), self.size)
         return torch.from_numpy(depth), torch.from_numpy(uvz)
 
 

@@ -2,7 +2,7 @@
 """
 jgr-predict: run the whole pipeline on one depth file, the way a user tries the model.
 
-    jgr-predict frame.png --intrinsics 475.07 475.07 315.94 245.29 --json out.json --overlay out.png
+    jgr-predict frame.png --intrinsics 475.07 475.07 315.94 245.29 --json o.json --overlay o.png
 
 Writes ``{"found", "reason", "center_m", "skeleton", "joint_names", "joints_m", "joints_uvd",
 "roi"}``: positions in metres in the camera optical frame (x right, y down, z forward; fy as

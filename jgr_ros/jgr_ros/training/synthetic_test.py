@@ -16,15 +16,18 @@ import argparse
 import json
 import pathlib
 
-import numpy as np
-
 from jgr_ros.inference import CenterRefiner, HandPoseEstimator, PoseModel
+from jgr_ros.synthetic.scene import SyntheticConfig
 from jgr_ros.training.datasets import LabelledFrame, SYNTHETIC_TEST_SEEDS, SyntheticFrames
-from jgr_ros.training.evaluate import (CURVE_THRESHOLDS_MM, plot_success_curves, Score,
-                                       TABLE_THRESHOLDS_MM)
+from jgr_ros.training.evaluate import (
+    CURVE_THRESHOLDS_MM,
+    plot_success_curves,
+    Score,
+    TABLE_THRESHOLDS_MM,
+)
 from jgr_ros.training.metrics import mean_error_mm, per_joint_error_mm, success_rate
 from jgr_ros.training.samples import hand_center_mm
-from jgr_ros.synthetic.scene import SyntheticConfig
+import numpy as np
 
 TEST_CAMERA = 'realsense_d435_640x480'
 TEST_DISTANCE_RANGE_M = (0.3, 1.0)

@@ -288,8 +288,11 @@ def main(argv: list[str] | None = None) -> int:
                         help='run directory: checkpoint.pt, metrics.jsonl, model.pt')
     parser.add_argument('--resume', action='store_true', help='continue from the checkpoint')
     parser.add_argument('--max-steps', type=int, help='stop after this many more steps')
+    parser.add_argument('--threads', type=int, help="override the config's CPU threads")
     args = parser.parse_args(argv)
     config = TrainConfig.from_yaml(args.config)
+    if args.threads is not None:
+        config.threads = args.threads
     args.output.mkdir(parents=True, exist_ok=True)
     trainer = Trainer(config, args.output)
     if args.resume:

@@ -1,0 +1,117 @@
+# Copyright 2026 jgr_ros contributors. MIT License.
+"""
+The hand-pose node's parameters as data, and the settings they map to.
+
+Every parameter is declared from a :class:`ParameterSpec` with a description and, for numbers,
+a range that rclpy enforces. Read-only parameters are fixed at start-up (model files, device,
+QoS); the others form :class:`RuntimeSettings`, rebuilt and validated on every change.
+"""
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from jgr_ros.inference import BACKENDS, EstimatorConfig
+from jgr_ros.localization import ARM_TO_HAND_DIRECTION, LocalizerConfig
+from jgr_ros.ros.markers import MarkerStyle
+from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescriptor
+from rclpy.node import Node
+
+ParameterValue = bool | int | float | str
+
+
+@dataclass(frozen=True)
+class ParameterSpec:
+    """One declared parameter: default (its type fixes the parameter's), text, range."""
+
+    name: str
+    default: ParameterValue
+    description: str
+    value_range: tuple[float, float] | None = None   # inclusive bounds for numbers
+    read_only: bool = False
+
+    def descriptor(self) -> ParameterDescriptor:
+        """Return the ParameterDescriptor rclpy checks values against."""
+        descriptor = ParameterDescriptor(name=self.name, description=self.description,
+                                         read_only=self.read_only)
+        if self.value_range is not None:
+            low, high = self.value_range
+            if isinstance(self.default, int):
+                descriptor.integer_range = [IntegerRange(from_value=int(low), to_value=int(high),
+                                                         step=1)]
+            else:
+                descriptor.floating_point_range = [FloatingPointRange(from_value=float(low),
+                                                                      to_value=float(high))]
+        return descriptor
+
+
+HAND_POSE_PARAMETERS = (
+    ParameterSpec('model', '', 'JGR-P2O model file (.pt); empty: the shipped '
+                  'jgr_ros/models/jgr_p2o_mano21.pt', read_only=True),
+    ParameterSpec('center_model', '', 'centre-refinement model file (.pt); empty: the shipped '
+                  'jgr_ros/models/center_refine_mano21.pt', read_only=True),
+    ParameterSpec('device', 'auto', 'auto, cpu, cuda or cuda:N (half precision on CUDA)',
+                  read_only=True),
+    ParameterSpec('backend', 'auto', 'inference backend: ' + ', '.join(BACKENDS)
+                  + ' (auto: CUDA graphs on a GPU, onnxruntime on the CPU)', read_only=True),
+    ParameterSpec('reliability', 'best_effort', 'QoS reliability of the depth and camera_info '
+                  'subscriptions: best_effort (receives from any publisher) or reliable',
+                  read_only=True),
+    ParameterSpec('diagnostics_period_s', 1.0, 'period of /diagnostics messages, seconds',
+                  (0.1, 60.0), read_only=True),
+    ParameterSpec('min_depth_mm', 150.0, 'working range: nearest depth considered, mm',
+                  (10.0, 20000.0)),
+    ParameterSpec('max_depth_mm', 1500.0, 'working range: farthest depth considered, mm',
+                  (10.0, 20000.0)),
+    ParameterSpec('band_mm', 150.0, 'depth band behind the nearest surface that belongs to the '
+                  'hand, mm', (10.0, 2000.0)),
+    ParameterSpec('min_area_mm2', 2000.0, 'smaller blobs are specks, mm^2 at their depth',
+                  (0.0, 1.0e6)),
+    ParameterSpec('max_area_mm2', 150000.0, 'larger blobs are not a hand, mm^2 at their depth',
+                  (1.0, 1.0e7)),
+    ParameterSpec('arm_enters_from', 'bottom', 'image side the forearm enters from: '
+                  + ', '.join(ARM_TO_HAND_DIRECTION)),
+    ParameterSpec('refine_iterations', 2, 'centre-refinement network iterations (0: off)',
+                  (0, 10)),
+    ParameterSpec('tracking', True, "search near the previous frame's hand first"),
+    ParameterSpec('min_score', 0.0, 'hands scoring lower are not published', (0.0, 1.0)),
+    ParameterSpec('marker_scale_m', 0.012, 'RViz joint sphere diameter, m (bones: half)',
+                  (0.001, 0.1)),
+    ParameterSpec('marker_lifetime_s', 0.5, 'RViz marker lifetime, s (0: until deleted)',
+                  (0.0, 60.0)),
+    ParameterSpec('marker_finger_colors', True, 'colour RViz skeletons per finger (else per '
+                  'hand)'),
+    ParameterSpec('publish_debug_image', False, 'publish debug/crop: the network input with '
+                  'the skeleton drawn (rgb8)'),
+)
+RUNTIME_PARAMETERS = tuple(spec.name for spec in HAND_POSE_PARAMETERS if not spec.read_only)
+
+
+@dataclass(frozen=True)
+class RuntimeSettings:
+    """What the run-time parameters control, validated as a whole."""
+
+    estimator: EstimatorConfig
+    min_score: float
+    markers: MarkerStyle
+    publish_debug_image: bool
+
+    @classmethod
+    def from_parameters(cls, values: Mapping[str, Any]) -> 'RuntimeSettings':
+        """Build from parameter values by name; inconsistent values raise InputError."""
+        localizer = LocalizerConfig(
+            min_depth_mm=values['min_depth_mm'], max_depth_mm=values['max_depth_mm'],
+            band_mm=values['band_mm'], min_area_mm2=values['min_area_mm2'],
+            max_area_mm2=values['max_area_mm2'], arm_enters_from=values['arm_enters_from'])
+        estimator = EstimatorConfig(localizer=localizer,
+                                    refine_iterations=values['refine_iterations'],
+                                    use_tracking_prior=values['tracking'])
+        markers = MarkerStyle(joint_diameter_m=values['marker_scale_m'],
+                              lifetime_s=values['marker_lifetime_s'],
+                              finger_colors=values['marker_finger_colors'])
+        return cls(estimator, values['min_score'], markers, values['publish_debug_image'])
+
+
+def declare_parameters(node: Node, specs: tuple[ParameterSpec, ...]) -> dict[str, Any]:
+    """Declare every spec on ``node``; return the values in effect (overrides applied)."""
+    parameters = node.declare_parameters(
+        '', [(spec.name, spec.default, spec.descriptor()) for spec in specs])
+    return {parameter.name: parameter.value for parameter in parameters}

@@ -1,0 +1,89 @@
+# Copyright 2026 jgr_ros contributors. MIT License.
+"""
+Start the hand-pose node for a depth camera, optionally with RViz.
+
+    ros2 launch jgr_ros hand_pose.launch.py camera:=realsense rviz:=true
+
+``camera`` picks the driver whose depth topics the node's ``depth/image_raw`` and
+``depth/camera_info`` are remapped to (start the driver yourself); ``camera:=synthetic`` also
+starts the synthetic depth camera. ``depth_topic`` / ``camera_info_topic`` override the preset.
+"""
+from launch.actions import DeclareLaunchArgument, OpaqueFunction
+from launch.conditions import IfCondition
+from launch.launch_context import LaunchContext
+from launch.launch_description import LaunchDescription
+from launch.substitutions import LaunchConfiguration, PathJoinSubstitution
+from launch_ros.actions import Node
+from launch_ros.substitutions import FindPackageShare
+
+# Per supported driver: depth image topic, camera_info topic and the depth frame_id, as the
+# drivers publish them by default (relative names resolve in the launch namespace).
+CAMERA_PRESETS = {
+    # realsense-ros 4.x (camera_namespace and camera_name both 'camera').
+    'realsense': ('/camera/camera/depth/image_rect_raw', '/camera/camera/depth/camera_info',
+                  'camera_depth_optical_frame'),
+    # Azure Kinect ROS driver.
+    'azure_kinect': ('depth/image_raw', 'depth/camera_info', 'depth_camera_link'),
+    # kinect2_bridge (iai_kinect2), the small-resolution rectified depth.
+    'kinect_v2': ('/kinect2/sd/image_depth_rect', '/kinect2/sd/camera_info',
+                  'kinect2_ir_optical_frame'),
+    # jgr_ros synthetic_camera_node, started by this file.
+    'synthetic': ('depth/image_raw', 'depth/camera_info', 'camera_depth_optical_frame'),
+}
+# Topics config/jgr_ros.rviz shows (absolute names there); RViz is remapped to the node's,
+# and its fixed frame set to the camera's.
+RVIZ_TOPICS = ('depth/image_raw', 'depth/camera_info', 'hand_markers', 'wrist_pose', 'debug/crop')
+
+ARGUMENTS = (
+    ('camera', 'realsense', f'depth camera driver: {" | ".join(CAMERA_PRESETS)}'),
+    ('depth_topic', '', "depth image topic; empty: the camera preset's"),
+    ('camera_info_topic', '', "camera_info topic; empty: the camera preset's"),
+    ('params_file',
+     PathJoinSubstitution([FindPackageShare('jgr_ros'), 'config', 'hand_pose.yaml']),
+     'YAML parameters of hand_pose_node (and synthetic_camera_node)'),
+    ('model', '', "JGR-P2O model file; empty: the params file's, else the shipped model"),
+    ('device', '', "auto | cpu | cuda | cuda:N; empty: the params file's"),
+    ('rviz', 'false', 'start RViz with the jgr_ros view'),
+    ('namespace', '', 'namespace of the started nodes'),
+)
+
+
+def launch_nodes(context: LaunchContext) -> list[Node]:
+    """Build the nodes and RViz once the arguments are known (remappings depend on them)."""
+    def argument(name: str) -> str:
+        return LaunchConfiguration(name).perform(context)
+
+    camera = argument('camera')
+    if camera not in CAMERA_PRESETS:
+        raise ValueError(f'unknown camera {camera!r}; choose one of {", ".join(CAMERA_PRESETS)}')
+    preset_depth, preset_info, frame_id = CAMERA_PRESETS[camera]
+    remappings = {'depth/image_raw': argument('depth_topic') or preset_depth,
+                  'depth/camera_info': argument('camera_info_topic') or preset_info}
+    overrides = {name: argument(name) for name in ('model', 'device') if argument(name)}
+    if camera == 'synthetic':
+        overrides['tracking'] = False    # every synthetic frame shows a new, unrelated hand
+    params_file, namespace = argument('params_file'), argument('namespace')
+    nodes = [
+        Node(package='jgr_ros', executable='hand_pose_node', name='hand_pose_node',
+             namespace=namespace, parameters=[params_file, overrides], output='screen',
+             remappings=list(remappings.items())),
+        Node(package='rviz2', executable='rviz2', name='rviz2', namespace=namespace,
+             arguments=['-d', PathJoinSubstitution([FindPackageShare('jgr_ros'), 'config',
+                                                    'jgr_ros.rviz']), '-f', frame_id],
+             remappings=[(f'/{topic}', remappings.get(topic, topic)) for topic in RVIZ_TOPICS],
+             condition=IfCondition(LaunchConfiguration('rviz'))),
+    ]
+    if camera == 'synthetic':
+        nodes.append(Node(package='jgr_ros', executable='synthetic_camera_node',
+                          name='synthetic_camera_node', namespace=namespace,
+                          parameters=[params_file], output='screen'))
+    return nodes
+
+
+def generate_launch_description() -> LaunchDescription:
+    """Declare the arguments; the nodes follow once they are known."""
+    return LaunchDescription([
+        *(DeclareLaunchArgument(name, default_value=default, description=description)
+          for name, default, description in ARGUMENTS),
+        OpaqueFunction(function=launch_nodes),
+    ])
