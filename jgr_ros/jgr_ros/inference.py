@@ -13,6 +13,7 @@ the two networks with the conventions stored in their model files. Both run thei
 through a *backend* (:data:`BACKENDS`, see :func:`build_runner`); docs/performance.md has the
 measurements behind the ``'auto'`` choice.
 """
+import contextlib
 import copy
 from dataclasses import dataclass, field
 import importlib.resources
@@ -20,7 +21,7 @@ import importlib.util
 import pathlib
 import tempfile
 import time
-from typing import Callable
+from typing import Callable, Iterator
 
 from jgr_ros.camera import CameraModel
 from jgr_ros.crop import crop_hand, crop_to_camera, crop_to_image, HandCrop
@@ -62,8 +63,8 @@ def select_device(name: str) -> torch.device:
 
 # 'auto' picks, per device, the fastest one measured (docs/performance.md):
 #   cpu:  'onnxruntime' (ONNX Runtime's fused kernels), else 'torchscript' without it;
-#   cuda: 'cuda_graph' (BatchNorm folded, channels_last, fp16 by default, one CUDA graph per
-#         batch size fed through pinned host buffers).
+#   cuda: 'cuda_graph' (BatchNorm folded, channels_last, one CUDA graph per batch size fed
+#         through pinned host buffers).
 # 'eager' is plain PyTorch, the reference the others are tested against; 'torchscript' is a
 # traced, frozen graph with optimize_for_inference (BatchNorm folded, oneDNN on CPU).
 BACKENDS = ('auto', 'eager', 'torchscript', 'onnxruntime', 'cuda_graph')
@@ -71,6 +72,8 @@ _CPU_ONLY_BACKENDS = ('onnxruntime',)
 _CUDA_ONLY_BACKENDS = ('cuda_graph',)
 # Calls before a CUDA graph is captured (cuDNN picks its algorithms, allocators settle).
 _CUDA_GRAPH_WARMUP_CALLS = 3
+# Calls after which TorchScript's profiling executor has specialised and optimised the graph.
+_TORCHSCRIPT_WARMUP_CALLS = 2
 
 # (B, S, S) float32 crops -> the network's inference output as a float32 NumPy array.
 Runner = Callable[[np.ndarray], np.ndarray]
@@ -140,9 +143,13 @@ def _eager_runner(model: nn.Module, device: torch.device, dtype: torch.dtype) ->
 
 def _torchscript_runner(model: nn.Module, device: torch.device, dtype: torch.dtype) -> Runner:
     example = torch.zeros(1, 1, model.input_size, model.input_size, device=device, dtype=dtype)
-    with torch.no_grad():
+    # Trace, then let the profiling executor optimise the graph before the first frame does;
+    # on one thread, like the ONNX export (see _onnxruntime_runner).
+    with torch.no_grad(), _torch_threads(1):
         traced = torch.jit.trace(InferencePath(model).eval(), example)
         module = torch.jit.optimize_for_inference(torch.jit.freeze(traced))
+        for _ in range(_TORCHSCRIPT_WARMUP_CALLS):
+            module(example)
 
     @torch.inference_mode()
     def run(crops: np.ndarray) -> np.ndarray:
@@ -156,9 +163,11 @@ def _onnxruntime_runner(model: nn.Module) -> Runner:
     options.intra_op_num_threads = torch.get_num_threads()
     options.inter_op_num_threads = 1
     # Idle threads sleep instead of spinning: between frames the cores belong to DDS and the
-    # rest of the pipeline (on 2 cores spinning slowed the node down).
+    # rest of the pipeline (spinning threads were slower on a busy 2-core machine).
     options.add_session_config_entry('session.intra_op.allow_spinning', '0')
-    with tempfile.TemporaryDirectory(prefix='jgr_ros_onnx_') as folder:
+    # Exporting runs the network once in PyTorch: on one thread, as two spin-waiting OpenMP
+    # threads made start-up 5x slower when other processes kept the cores busy.
+    with tempfile.TemporaryDirectory(prefix='jgr_ros_onnx_') as folder, _torch_threads(1):
         path = export_onnx(model, pathlib.Path(folder) / 'model.onnx')
         session = onnxruntime.InferenceSession(str(path), options,
                                                providers=['CPUExecutionProvider'])
@@ -166,6 +175,29 @@ def _onnxruntime_runner(model: nn.Module) -> Runner:
     def run(crops: np.ndarray) -> np.ndarray:
         return session.run([OUTPUT_NAME], {INPUT_NAME: crops[:, None]})[0]
     return run
+
+
+@contextlib.contextmanager
+def _torch_threads(count: int) -> Iterator[None]:
+    """Run the block with ``count`` PyTorch CPU threads, then restore the previous count."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+def _cudnn_without_tf32():
+    """
+    Return a context in which cuDNN runs fp32 convolutions in full fp32.
+
+    PyTorch lets cuDNN use TF32 (a 10-bit mantissa) on Ampere and later GPUs: about as coarse
+    as fp16. A graph captured inside the context keeps the exact kernels.
+    """
+    cudnn = torch.backends.cudnn
+    return cudnn.flags(enabled=cudnn.enabled, benchmark=cudnn.benchmark,
+                       deterministic=cudnn.deterministic, allow_tf32=False)
 
 
 @dataclass
@@ -211,18 +243,20 @@ class _CudaGraphRunner:
         return self.model.infer(batch.to(self.dtype, memory_format=torch.channels_last)).float()
 
     def _capture(self, batch_size: int) -> _CapturedGraph:
-        shape = (batch_size, 1, self.input_size, self.input_size)
-        host_input = torch.zeros(shape, pin_memory=True)
+        """Warm up on a side stream, then record the network for ``batch_size`` crops."""
+        host_input = torch.zeros((batch_size, 1, self.input_size, self.input_size),
+                                 pin_memory=True)
         device_input = host_input.to(self.device)
-        side_stream = torch.cuda.Stream()
-        side_stream.wait_stream(torch.cuda.current_stream())
-        with torch.cuda.stream(side_stream):
-            for _ in range(_CUDA_GRAPH_WARMUP_CALLS):
-                self._forward(device_input)
-        torch.cuda.current_stream().wait_stream(side_stream)
         graph = torch.cuda.CUDAGraph()
-        with torch.cuda.graph(graph, capture_error_mode='thread_local'):
-            device_output = self._forward(device_input)
+        with _cudnn_without_tf32():
+            side_stream = torch.cuda.Stream()
+            side_stream.wait_stream(torch.cuda.current_stream())
+            with torch.cuda.stream(side_stream):
+                for _ in range(_CUDA_GRAPH_WARMUP_CALLS):
+                    self._forward(device_input)
+            torch.cuda.current_stream().wait_stream(side_stream)
+            with torch.cuda.graph(graph, capture_error_mode='thread_local'):
+                device_output = self._forward(device_input)
         host_output = torch.empty(device_output.shape, pin_memory=True)
         self._graphs[batch_size] = _CapturedGraph(graph, host_input, device_input,
                                                   device_output, host_output)
@@ -241,13 +275,18 @@ class PoseModel:
     """JGR-P2O with the crop conventions (layout, cube, input size) of its model file."""
 
     def __init__(self, path: str | pathlib.Path | None = None, device: str = 'auto',
-                 half: bool | None = None, backend: str = 'auto'):
-        """Load the model file (None: the shipped default) and prepare ``backend`` (BACKENDS)."""
+                 half: bool = False, backend: str = 'auto'):
+        """
+        Load the model file (None: the shipped default) and prepare ``backend`` (BACKENDS).
+
+        ``half`` runs fp16 (CUDA; not onnxruntime): its joints move 0.17-0.6 mm from the fp32
+        model's on hand crops (docs/performance.md), so it is opt-in.
+        """
         self.path = pathlib.Path(path) if path else shipped_model_path(DEFAULT_POSE_MODEL)
         self.device = select_device(device)
         self.backend = resolve_backend(backend, self.device)
         self.model, self.info = load_model(self.path, expected_kind='jgr_p2o', device=self.device)
-        self.half = self.device.type == 'cuda' if half is None else half
+        self.half = half
         self._run = build_runner(self.backend, self.model, self.device,
                                  torch.float16 if self.half else torch.float32)
         self.skeleton: Skeleton = get_skeleton(self.info.skeleton)

@@ -53,6 +53,10 @@ SYNTHETIC_CAMERA_PARAMETERS = (
                   read_only=True),
     ParameterSpec('max_distance_m', 0.9, 'farthest hand centre depth, m', (0.1, 5.0),
                   read_only=True),
+    ParameterSpec('distractor_probability', 0.0,
+                  'share of frames with an unlabelled object near the hand (it may be nearer '
+                  'to the camera than the hand, which the localiser assumes it is not)',
+                  (0.0, 1.0), read_only=True),
 )
 
 
@@ -122,7 +126,8 @@ def _generator(values: dict) -> SyntheticHandGenerator:
                          f'got {values["encoding"]!r}')
     camera = get_camera_preset(values['camera'])
     config = SyntheticConfig(
-        distance_range_m=(values['min_distance_m'], values['max_distance_m']))
+        distance_range_m=(values['min_distance_m'], values['max_distance_m']),
+        distractor_probability=values['distractor_probability'])
     return SyntheticHandGenerator(camera, config)
 
 

@@ -146,17 +146,19 @@ class Trainer:
         return CenterSamples(self.train_frames, self.skeleton, self.config.cube_mm,
                              self.config.center_offset_sigma_mm, seed)
 
-    def _loader(self, epoch: int) -> torch.utils.data.DataLoader:
+    def _loader(self, epoch: int, skip_batches: int) -> torch.utils.data.DataLoader:
+        """This epoch's batches in a fixed shuffled order, minus the first ``skip_batches``."""
         dataset = self._samples(epoch)
-        sampler = (torch.utils.data.DistributedSampler(dataset, seed=self.config.seed)
-                   if self.distributed else torch.utils.data.RandomSampler(
-                       dataset, generator=torch.Generator().manual_seed(self.config.seed + epoch)))
         if self.distributed:
-            sampler.set_epoch(epoch)
+            order = torch.utils.data.DistributedSampler(dataset, seed=self.config.seed)
+            order.set_epoch(epoch)
+        else:
+            order = torch.utils.data.RandomSampler(
+                dataset, generator=torch.Generator().manual_seed(self.config.seed + epoch))
+        indices = list(order)[skip_batches * self.config.batch_size:]  # resume without reloading
         return torch.utils.data.DataLoader(
-            dataset, batch_size=self.config.batch_size, sampler=sampler, drop_last=True,
-            num_workers=self.config.num_workers, persistent_workers=False,
-            pin_memory=self.device.type == 'cuda')
+            dataset, batch_size=self.config.batch_size, sampler=indices, drop_last=True,
+            num_workers=self.config.num_workers, pin_memory=self.device.type == 'cuda')
 
     def _loss(self, inputs: torch.Tensor, targets: torch.Tensor) -> tuple[torch.Tensor, dict]:
         outputs = self.ddp_model(inputs)
@@ -179,11 +181,9 @@ class Trainer:
         self.model.train()
         while self.step < total_steps:
             epoch = self.step // self.steps_per_epoch
-            skip = self.step % self.steps_per_epoch  # resume mid-epoch on the same order
+            done_in_epoch = self.step % self.steps_per_epoch  # resuming mid-epoch
             tick = time.perf_counter()
-            for batch_index, (inputs, targets) in enumerate(self._loader(epoch)):
-                if batch_index < skip:
-                    continue
+            for inputs, targets in self._loader(epoch, done_in_epoch):
                 inputs = inputs.to(self.device, memory_format=self.memory_format,
                                    non_blocking=True)
                 loss, parts = self._loss(inputs, targets.to(self.device, non_blocking=True))
@@ -192,12 +192,13 @@ class Trainer:
                 self.optimizer.step()
                 self.scheduler.step()
                 self.step += 1
+                loss = loss.item()
                 images_per_s = self._global_batch() / (time.perf_counter() - tick)
                 tick = time.perf_counter()
                 progress.update(1)
-                progress.set_postfix(loss=f'{float(loss):.4f}', img_s=f'{images_per_s:.1f}')
+                progress.set_postfix(loss=f'{loss:.4f}', img_s=f'{images_per_s:.1f}')
                 if self.step % 20 == 0:
-                    self._log({'step': self.step, 'epoch': epoch, 'loss': float(loss), **parts,
+                    self._log({'step': self.step, 'epoch': epoch, 'loss': loss, **parts,
                                'lr': self.scheduler.get_last_lr()[0],
                                'images_per_s': images_per_s})
                 if self.step % self.config.checkpoint_every == 0 or self.step >= total_steps:

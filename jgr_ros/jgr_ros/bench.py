@@ -1,0 +1,584 @@
+# Copyright 2026 jgr_ros contributors. MIT License.
+"""
+jgr-bench: how fast the network, the pipeline and the ROS node run on this machine.
+
+    jgr-bench [--json OUT] [--device cpu|cuda] [--threads N] [--quick] [--model PATH]
+              [--stages model,pipeline,node] [--backends eager,torchscript,...]
+
+Stages (docs/performance.md has results and how to read them):
+
+- ``model``: JGR-P2O alone on crops of synthetic hands, for each backend the device has:
+  batch-1 latency percentiles, throughput at batch 8 and 32, start-up time, and the largest
+  deviation from the fp32 eager model in millimetres.
+- ``pipeline``: every stage of :class:`~jgr_ros.inference.HandPoseEstimator` on 640x480
+  synthetic RealSense D435 frames, plus decoding the 16UC1 message bytes and building the
+  HandPoseArray message (when rclpy and jgr_msgs import).
+- ``node``: hand_pose_node in this process on an isolated DDS domain, fed by a publisher at 30,
+  60 and 90 fps; latency is depth stamp -> HandPoseArray received by a subscriber, and the
+  fraction of published frames that got a result.
+
+Without ``--model`` the shipped models run, or untrained networks of the same architecture
+(the same speed) where they are missing. Times are wall clock (``time.perf_counter``; on CUDA
+between ``torch.cuda.synchronize()`` calls). Load from other processes skews them: the JSON
+records the load average; quote numbers from a quiet machine.
+"""
+import argparse
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+import importlib.metadata
+import json
+import os
+import pathlib
+import platform
+import random
+import sys
+import tempfile
+import threading
+import time
+from typing import Callable
+import uuid
+
+import cv2
+from jgr_ros.camera import CameraModel
+from jgr_ros.center_net import CenterRefineNet
+from jgr_ros.depth import decode_depth, encode_depth
+from jgr_ros.errors import InputError
+from jgr_ros.inference import (
+    BACKENDS,
+    DEFAULT_CENTER_MODEL,
+    DEFAULT_POSE_MODEL,
+    HandPoseEstimator,
+    HandPoseResult,
+    PoseModel,
+    resolve_backend,
+    select_device,
+    shipped_model_path,
+)
+from jgr_ros.model import JGRP2O
+from jgr_ros.model_file import ModelInfo, save_model
+from jgr_ros.skeletons import get_skeleton
+from jgr_ros.synthetic.cameras import get_camera_preset
+from jgr_ros.synthetic.generator import SyntheticFrame, SyntheticHandGenerator
+from jgr_ros.synthetic.scene import SyntheticConfig
+import numpy as np
+import torch
+
+STAGES = ('model', 'pipeline', 'node')
+BATCH_SIZES = (8, 32)
+# The first call with a new batch shape sets up kernels (oneDNN, cuDNN, CUDA graph capture).
+BATCH_WARMUP_CALLS = 1
+NODE_RATES_FPS = (30, 60, 90)
+CAMERA_PRESET = 'realsense_d435_640x480'
+FRAME_ID = 'camera_depth_optical_frame'
+SKELETON = 'mano21'
+MM_PER_M = 1000.0
+# Model-stage rows per device type: (backend, fp16). 'auto' is one of the fp32 rows.
+MODEL_VARIANTS = {'cpu': (('eager', False), ('torchscript', False), ('onnxruntime', False)),
+                  'cuda': (('eager', False), ('eager', True), ('torchscript', False),
+                           ('cuda_graph', False), ('cuda_graph', True))}
+# Hands at arm's length, nothing in front of them: every frame should reach the network.
+FRAME_CONFIG = SyntheticConfig(distance_range_m=(0.35, 0.9), distractor_probability=0.0)
+
+
+@dataclass(frozen=True)
+class BenchSettings:
+    """How much each stage measures."""
+
+    warmup_calls: int        # untimed calls before every timed series
+    latency_calls: int       # batch-1 model calls per backend
+    batch_calls: int         # calls per batch size and backend
+    pipeline_runs: int       # estimator runs
+    node_duration_s: float   # publishing time per input rate
+    num_frames: int          # distinct synthetic frames, cycled through
+
+
+FULL = BenchSettings(warmup_calls=10, latency_calls=300, batch_calls=10, pipeline_runs=300,
+                     node_duration_s=10.0, num_frames=16)
+QUICK = BenchSettings(warmup_calls=3, latency_calls=40, batch_calls=2, pipeline_runs=40,
+                      node_duration_s=2.0, num_frames=4)
+
+
+# --- Measuring -------------------------------------------------------------------------------
+
+def synchronize(device: torch.device) -> None:
+    """Wait for queued CUDA work on ``device``; nothing to wait for on the CPU."""
+    if device.type == 'cuda':
+        torch.cuda.synchronize(device)
+
+
+def time_calls(call: Callable[[], object], calls: int, warmup: int,
+               device: torch.device) -> np.ndarray:
+    """Return the wall times (s) of ``calls`` calls of ``call`` after ``warmup`` untimed ones."""
+    for _ in range(warmup):
+        call()
+    times_s = np.empty(calls)
+    for index in range(calls):
+        synchronize(device)
+        start = time.perf_counter()
+        call()
+        synchronize(device)
+        times_s[index] = time.perf_counter() - start
+    return times_s
+
+
+def summary_ms(times_s: np.ndarray | list[float]) -> dict[str, float]:
+    """Return the median, 90th and 99th percentile and mean of times in seconds, as ms."""
+    times_ms = np.asarray(times_s) * 1000.0
+    p50, p90, p99 = np.percentile(times_ms, (50, 90, 99))
+    return {'p50_ms': round(p50, 3), 'p90_ms': round(p90, 3), 'p99_ms': round(p99, 3),
+            'mean_ms': round(float(times_ms.mean()), 3)}
+
+
+def uvz_error_mm(uvz: np.ndarray, reference_uvz: np.ndarray, cube_mm: float) -> float:
+    """
+    Return the largest difference of normalised joints (..., 3) from a reference, in mm.
+
+    u and v span the cube's side (0..1 across the crop), z half of it (-1..1).
+    """
+    scale_mm = np.array([cube_mm, cube_mm, cube_mm / 2.0])
+    return float(np.max(np.abs(uvz - reference_uvz) * scale_mm))
+
+
+# --- Inputs: synthetic frames and model files ------------------------------------------------
+
+def synthetic_frames(count: int) -> list[SyntheticFrame]:
+    """Return ``count`` reproducible 640x480 frames of one hand each (D435 intrinsics)."""
+    generator = SyntheticHandGenerator(get_camera_preset(CAMERA_PRESET), FRAME_CONFIG)
+    return [generator.frame(seed) for seed in range(count)]
+
+
+def hand_crops(model: PoseModel, frames: list[SyntheticFrame]) -> np.ndarray:
+    """Return (N, S, S) network inputs cropped around each frame's true hand centre."""
+    center_joints = list(get_skeleton(SKELETON).center_joints)
+    return np.stack([
+        model.crop(frame.depth_mm.astype(np.float32), frame.camera,
+                   frame.joints_m[center_joints].mean(axis=0) * MM_PER_M).image
+        for frame in frames])
+
+
+def model_files(pose_path: pathlib.Path | None,
+                folder: pathlib.Path) -> tuple[pathlib.Path, pathlib.Path]:
+    """Return (pose model, centre model): ``pose_path`` or the shipped files, or stand-ins."""
+    return (pose_path or _shipped_or_untrained(DEFAULT_POSE_MODEL, folder),
+            _shipped_or_untrained(DEFAULT_CENTER_MODEL, folder))
+
+
+def _shipped_or_untrained(name: str, folder: pathlib.Path) -> pathlib.Path:
+    """
+    Return the shipped model file ``name`` or, when it is missing, an untrained stand-in.
+
+    The stand-in (JGRP2O(21, 2) or CenterRefineNet, written to ``folder`` with an 'untrained_'
+    name) has the shipped architecture: the same speed, no accuracy.
+    """
+    path = shipped_model_path(name)
+    if path.is_file():
+        return path
+    skeleton = get_skeleton(SKELETON)
+    if name == DEFAULT_POSE_MODEL:
+        network = JGRP2O(skeleton.num_joints, 2)
+        info = ModelInfo('jgr_p2o', SKELETON, skeleton.num_joints, skeleton.default_cube_mm,
+                         JGRP2O.input_size, num_stacks=2)
+    else:
+        network = CenterRefineNet()
+        info = ModelInfo('center_refine', SKELETON, skeleton.num_joints,
+                         skeleton.default_cube_mm, CenterRefineNet.input_size)
+    stand_in = folder / f'untrained_{name}'
+    save_model(stand_in, network, info)
+    return stand_in
+
+
+# --- Stage 1: the network alone --------------------------------------------------------------
+
+def bench_model(pose_path: pathlib.Path, device: torch.device, crops: np.ndarray,
+                settings: BenchSettings, backends: tuple[str, ...]) -> dict:
+    """
+    Time JGR-P2O per backend (and precision) on ``crops``: the auto backend's numbers, and all.
+
+    Each row's error is its largest deviation (mm) from the fp32 eager model on the CPU.
+    """
+    reference = PoseModel(pose_path, 'cpu', backend='eager').predict_crops(crops)
+    rows = {f'{backend}_fp16' if half else backend:
+            _bench_backend(pose_path, device, backend, half, crops, reference, settings)
+            for backend, half in MODEL_VARIANTS[device.type] if backend in backends}
+    auto = resolve_backend('auto', device)
+    return {**rows.get(auto, {}), 'auto_backend': auto, 'backends': rows}
+
+
+def _bench_backend(pose_path: pathlib.Path, device: torch.device, backend: str, half: bool,
+                   crops: np.ndarray, reference: np.ndarray, settings: BenchSettings) -> dict:
+    start = time.perf_counter()
+    model = PoseModel(pose_path, str(device), half=half, backend=backend)
+    startup_s = time.perf_counter() - start
+    latency = summary_ms(time_calls(lambda: model.predict_crops(crops[:1]),
+                                    settings.latency_calls, settings.warmup_calls, device))
+    batched = {}
+    for batch_size in BATCH_SIZES:
+        batch = np.resize(crops, (batch_size, *crops.shape[1:]))
+        times_s = time_calls(lambda: model.predict_crops(batch), settings.batch_calls,
+                             BATCH_WARMUP_CALLS, device)
+        batched[str(batch_size)] = round(batch_size / float(np.median(times_s)), 1)
+    return {'batch1_fps': round(1000.0 / latency['p50_ms'], 1), **latency, 'batched': batched,
+            'max_error_mm': uvz_error_mm(model.predict_crops(crops), reference, model.cube_mm),
+            'startup_s': round(startup_s, 2)}
+
+
+# --- Stage 2: the pipeline, stage by stage ---------------------------------------------------
+
+def bench_pipeline(pose_path: pathlib.Path, center_path: pathlib.Path, device: torch.device,
+                   frames: list[SyntheticFrame], settings: BenchSettings) -> dict:
+    """Run decode -> HandPoseEstimator -> message on the frames; per-stage times in ms."""
+    estimator = HandPoseEstimator.from_files(pose_path, center_path, str(device))
+    build_message, message_note = message_builder()
+    inputs = [(frame.camera, *encode_depth(frame.depth_mm, '16UC1')) for frame in frames]
+    runs = [pipeline_run(estimator, build_message, *inputs[index % len(inputs)])
+            for index in range(settings.warmup_calls + settings.pipeline_runs)]
+    times_s: dict[str, list[float]] = defaultdict(list)
+    for _, stage_times_s in runs[settings.warmup_calls:]:
+        for stage, seconds in stage_times_s.items():
+            times_s[stage].append(seconds)
+    stages = {stage: summary_ms(samples) for stage, samples in times_s.items()}
+    if build_message is None:
+        stages['message'] = {'skipped': message_note}
+    found = [hand_found for hand_found, _ in runs[settings.warmup_calls:]]
+    return {'stages': stages, 'runs': len(found), 'found_fraction': round(np.mean(found), 3),
+            'backends': {'pose': estimator.pose_model.backend,
+                         'center': estimator.refiner.backend},
+            'image': f'{frames[0].camera.width}x{frames[0].camera.height} 16UC1'}
+
+
+def pipeline_run(estimator: HandPoseEstimator, build_message: Callable | None,
+                 camera: CameraModel, data: bytes, step: int) -> tuple[bool, dict[str, float]]:
+    """Decode 16UC1 ``data``, estimate, build the message; return (hand found, s per stage)."""
+    start = time.perf_counter()
+    depth_mm = decode_depth(data, camera.width, camera.height, '16UC1', step, False)
+    times_s = {'decode': time.perf_counter() - start}
+    result = estimator.estimate(depth_mm, camera)
+    times_s.update({stage: stage_ms / 1000.0 for stage, stage_ms in result.timings_ms.items()})
+    if result.found and build_message is not None:
+        estimated = time.perf_counter()
+        build_message(result, estimator)
+        times_s['message'] = time.perf_counter() - estimated
+    times_s['total'] = time.perf_counter() - start
+    return result.found, times_s
+
+
+def message_builder() -> tuple[Callable[[HandPoseResult, HandPoseEstimator], object] | None,
+                               str]:
+    """Return (what the node builds for a found hand, '') or (None, why it cannot here)."""
+    unavailable = ros_unavailable()
+    if unavailable:
+        return None, f'skipped: {unavailable}'
+    from jgr_msgs.msg import HandPoseArray
+    from jgr_ros.ros.conversions import hand_pose_msg, wrist_pose
+    from std_msgs.msg import Header
+
+    def build(result: HandPoseResult, estimator: HandPoseEstimator) -> HandPoseArray:
+        header = Header(frame_id=FRAME_ID)
+        wrist = wrist_pose(result.joints_mm / MM_PER_M, estimator.skeleton)
+        hand = hand_pose_msg(result, estimator.skeleton, header, 1, wrist)
+        return HandPoseArray(header=header, hands=[hand])
+    return build, ''
+
+
+# --- Stage 3: the node over DDS --------------------------------------------------------------
+
+def ros_unavailable() -> str:
+    """Return why the ROS parts cannot run here, '' when rclpy and jgr_msgs import."""
+    try:
+        import jgr_msgs.msg  # noqa: F401  (the ROS parts are optional: imported on demand)
+        import rclpy  # noqa: F401
+    except ImportError as error:
+        return f'{error} (needs rclpy and the built jgr_msgs: ./setup.sh, source tools/env.sh)'
+    return ''
+
+
+def bench_node(pose_path: pathlib.Path, center_path: pathlib.Path, device: torch.device,
+               frames: list[SyntheticFrame], settings: BenchSettings) -> dict:
+    """Feed hand_pose_node at each input rate in turn; latency and processed fraction per rate."""
+    unavailable = ros_unavailable()
+    if unavailable:
+        return {'skipped': unavailable}
+    with NodeRig(pose_path, center_path, device, frames) as rig:
+        rig.wait_until_ready()
+        return {str(rate_fps): rig.measure(rate_fps, settings.node_duration_s)
+                for rate_fps in NODE_RATES_FPS}
+
+
+class NodeRig:
+    """
+    hand_pose_node, a depth camera stand-in and a HandPoseArray listener in one process.
+
+    They share an rclpy context on a random ROS domain with localhost discovery and a unique
+    namespace, so other ROS processes on this machine neither see nor disturb them. An executor
+    thread serves the callbacks; the node runs its network on its own worker thread, and the
+    camera stand-in publishes from the caller's thread on a perf_counter schedule.
+    """
+
+    # After the last frame, results still on their way get this long to arrive.
+    DRAIN_S = 0.5
+    READY_TIMEOUT_S = 30.0
+    READY_POLL_FPS = 10.0
+    WARMUP_S = 1.0
+
+    def __init__(self, pose_path: pathlib.Path, center_path: pathlib.Path,
+                 device: torch.device, frames: list[SyntheticFrame]):
+        """Start the context, the node (loads the models), the stand-in and the listener."""
+        from jgr_msgs.msg import HandPoseArray
+        from jgr_ros.ros.conversions import camera_info_msg, image_msg_from_depth, stamp_ns
+        from jgr_ros.ros.hand_pose_node import HandPoseNode
+        import rclpy
+        from rclpy.executors import SingleThreadedExecutor
+        from rclpy.parameter import Parameter
+        from rclpy.qos import qos_profile_sensor_data
+        from sensor_msgs.msg import CameraInfo, Image
+        from std_msgs.msg import Header
+
+        os.environ['ROS_AUTOMATIC_DISCOVERY_RANGE'] = 'LOCALHOST'
+        self._context = rclpy.Context()
+        rclpy.init(context=self._context, domain_id=random.randint(1, 100))
+        namespace = f'/jgr_bench_{uuid.uuid4().hex[:8]}'
+        self._node = HandPoseNode(context=self._context, namespace=namespace,
+                                  parameter_overrides=[
+                                      Parameter('model', value=str(pose_path)),
+                                      Parameter('center_model', value=str(center_path)),
+                                      Parameter('device', value=str(device))])
+        self._io = rclpy.create_node('jgr_bench', context=self._context, namespace=namespace)
+        self._depth_pub = self._io.create_publisher(Image, 'depth/image_raw',
+                                                    qos_profile_sensor_data)
+        self._info_pub = self._io.create_publisher(CameraInfo, 'depth/camera_info',
+                                                   qos_profile_sensor_data)
+        self._io.create_subscription(HandPoseArray, 'hand_poses', self._on_hands, 10)
+        self._stamp_ns = stamp_ns
+        self._received_ns: dict[int, int] = {}
+        self._messages = []
+        for frame in frames:
+            header = Header(frame_id=FRAME_ID)
+            self._messages.append((image_msg_from_depth(frame.depth_mm, '16UC1', header),
+                                   camera_info_msg(frame.camera, header)))
+        self._executor = SingleThreadedExecutor(context=self._context)
+        self._executor.add_node(self._node)
+        self._executor.add_node(self._io)
+        self._spinner = threading.Thread(target=self._executor.spin, daemon=True)
+        self._spinner.start()
+
+    def __enter__(self) -> 'NodeRig':
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._executor.shutdown()
+        self._spinner.join(timeout=5.0)
+        self._node.destroy_node()
+        self._io.destroy_node()
+        self._context.shutdown()
+
+    def wait_until_ready(self) -> None:
+        """Publish until the node answers (discovery, first frames), then WARMUP_S more."""
+        deadline_s = time.monotonic() + self.READY_TIMEOUT_S
+        while not self._received_ns:
+            if time.monotonic() > deadline_s:
+                raise RuntimeError(f'hand_pose_node gave no result within '
+                                   f'{self.READY_TIMEOUT_S:g} s')
+            self.publish(self.READY_POLL_FPS, 1)
+            time.sleep(1.0 / self.READY_POLL_FPS)
+        self.publish(self.READY_POLL_FPS, round(self.READY_POLL_FPS * self.WARMUP_S))
+
+    def measure(self, rate_fps: float, duration_s: float) -> dict:
+        """Publish at ``rate_fps`` for ``duration_s``; latency percentiles, processed fraction."""
+        sent_ns = self.publish(rate_fps, round(rate_fps * duration_s))
+        time.sleep(self.DRAIN_S)
+        latencies_s = [(self._received_ns[stamp] - stamp) / 1e9 for stamp in sent_ns
+                       if stamp in self._received_ns]
+        return {**(summary_ms(latencies_s) if latencies_s else {}),
+                'processed_fraction': round(len(latencies_s) / len(sent_ns), 3),
+                'published': len(sent_ns), 'processed': len(latencies_s)}
+
+    def publish(self, rate_fps: float, count: int) -> list[int]:
+        """Publish ``count`` frames (camera_info, then depth) at ``rate_fps``; their stamps."""
+        period_s = 1.0 / rate_fps
+        next_s = time.perf_counter()
+        stamps_ns = []
+        for index in range(count):
+            time.sleep(max(0.0, next_s - time.perf_counter()))
+            next_s += period_s
+            image, info = self._messages[index % len(self._messages)]
+            image.header.stamp = self._io.get_clock().now().to_msg()
+            self._info_pub.publish(info)
+            self._depth_pub.publish(image)
+            stamps_ns.append(self._stamp_ns(image.header.stamp))
+        return stamps_ns
+
+    def _on_hands(self, msg) -> None:
+        now_ns = self._io.get_clock().now().nanoseconds
+        self._received_ns.setdefault(self._stamp_ns(msg.header.stamp), now_ns)
+
+
+# --- Machine, report, command line -----------------------------------------------------------
+
+def machine_info(device: torch.device) -> dict:
+    """Describe what the numbers were measured on (CPU, cores, versions, threads, load)."""
+    return {'cpu_model': cpu_model(), 'logical_cpus': os.cpu_count(),
+            'usable_cpus': len(os.sched_getaffinity(0)), 'threads': torch.get_num_threads(),
+            'device': str(device),
+            'device_name': (torch.cuda.get_device_name(device) if device.type == 'cuda'
+                            else cpu_model()),
+            'python': platform.python_version(), 'torch': torch.__version__,
+            'onnxruntime': _version('onnxruntime'), 'numpy': np.__version__,
+            'opencv': cv2.__version__,
+            'omp_wait_policy': os.environ.get('OMP_WAIT_POLICY', 'unset (spins)'),
+            'load_average_start': list(os.getloadavg())}
+
+
+def cpu_model() -> str:
+    """Return the CPU's model name from /proc/cpuinfo (Linux), else what platform knows."""
+    cpuinfo = pathlib.Path('/proc/cpuinfo')
+    lines = cpuinfo.read_text().splitlines() if cpuinfo.is_file() else []
+    names = [line.split(':', 1)[1].strip() for line in lines if line.startswith('model name')]
+    return names[0] if names else platform.processor() or 'unknown'
+
+
+def _version(package: str) -> str | None:
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def available_backends(device: torch.device) -> tuple[str, ...]:
+    """Return the backends that can run on ``device`` with the packages installed here."""
+    return tuple(backend for backend, _ in MODEL_VARIANTS[device.type]
+                 if backend != 'onnxruntime' or _version('onnxruntime'))
+
+
+def format_report(results: dict) -> str:
+    """Return the results as plain-text tables."""
+    machine = results['machine']
+    lines = [f'jgr-bench on {machine["device_name"]} ({machine["device"]}, '
+             f'{machine["threads"]} threads, {machine["usable_cpus"]} usable CPUs), load '
+             f'{_load(machine["load_average_start"])} -> {_load(machine["load_average_end"])}']
+    for device_type, model in results.get('model', {}).items():
+        lines += ['', *_model_table(device_type, model)]
+    if 'pipeline' in results:
+        lines += ['', *_pipeline_table(results['pipeline'])]
+    if 'node' in results:
+        lines += ['', *_node_table(results['node'])]
+    return '\n'.join(lines)
+
+
+def _model_table(device_type: str, model: dict) -> list[str]:
+    lines = [f'Model: JGR-P2O on {device_type}, batch-1 latency and batched throughput '
+             f'(auto = {model["auto_backend"]})',
+             f'{"backend":12} {"fps":>7} {"p50 ms":>8} {"p90 ms":>8} {"p99 ms":>8}'
+             + ''.join(f'{f"B={size} img/s":>13}' for size in BATCH_SIZES)
+             + f' {"err mm":>8} {"start s":>8}']
+    for backend, row in model['backends'].items():
+        lines.append(f'{backend:12} {row["batch1_fps"]:7.1f} {row["p50_ms"]:8.2f} '
+                     f'{row["p90_ms"]:8.2f} {row["p99_ms"]:8.2f}'
+                     + ''.join(f'{row["batched"][str(size)]:13.1f}' for size in BATCH_SIZES)
+                     + f' {row["max_error_mm"]:8.4f} {row["startup_s"]:8.2f}')
+    return lines
+
+
+def _pipeline_table(pipeline: dict) -> list[str]:
+    lines = [f'Pipeline on {pipeline["image"]} frames ({pipeline["runs"]} runs, hand found in '
+             f'{pipeline["found_fraction"]:.0%}, backends {pipeline["backends"]})',
+             f'{"stage":14} {"p50 ms":>8} {"p90 ms":>8} {"p99 ms":>8}']
+    for stage, row in pipeline['stages'].items():
+        lines.append(f'{stage:14} {row.get("skipped") or _percentile_cells(row)}')
+    return lines
+
+
+def _node_table(node: dict) -> list[str]:
+    lines = ['Node over DDS: depth stamp -> HandPoseArray received']
+    if 'skipped' in node:
+        return lines + [f'skipped: {node["skipped"]}']
+    lines.append(f'{"input fps":>9} {"processed":>10} {"p50 ms":>8} {"p90 ms":>8} '
+                 f'{"p99 ms":>8}')
+    for rate, row in node.items():
+        lines.append(f'{rate:>9} {row["processed_fraction"]:10.1%} {_percentile_cells(row)}')
+    return lines
+
+
+def _percentile_cells(row: dict) -> str:
+    """Return p50, p90 and p99 in ms as table cells ('nan' where nothing was measured)."""
+    return ' '.join(f'{row.get(key, float("nan")):8.2f}' for key in ('p50_ms', 'p90_ms', 'p99_ms'))
+
+
+def _load(load_average: list[float]) -> str:
+    return '/'.join(f'{value:.2f}' for value in load_average)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """Parse the command line (see the module docstring)."""
+    parser = argparse.ArgumentParser(
+        prog='jgr-bench', description='Measure the speed of JGR-P2O, the estimation pipeline '
+        'and hand_pose_node on this machine.')
+    parser.add_argument('--json', type=pathlib.Path, help='also write the results here')
+    parser.add_argument('--device', default='auto', help='cpu, cuda, cuda:N or auto (default)')
+    parser.add_argument('--threads', type=int, help='torch (and ONNX Runtime) CPU threads; '
+                        "default: torch's choice")
+    parser.add_argument('--quick', action='store_true', help='fewer runs: under a minute')
+    parser.add_argument('--model', type=pathlib.Path, help='JGR-P2O model file (default: the '
+                        'shipped one, or an untrained stand-in if it is missing)')
+    parser.add_argument('--stages', type=_names(STAGES), default=STAGES,
+                        help=f'comma-separated, of {",".join(STAGES)} (default: all)')
+    parser.add_argument('--backends', type=_names(BACKENDS[1:]),
+                        help='model stage: comma-separated backends (default: all that run '
+                        'on the device)')
+    args = parser.parse_args(argv)
+    if args.threads is not None and args.threads < 1:
+        parser.error(f'--threads must be at least 1, got {args.threads}')
+    return args
+
+
+def _names(allowed: tuple[str, ...]) -> Callable[[str], tuple[str, ...]]:
+    """Return an argparse type: a comma-separated list of names out of ``allowed``."""
+    def parse(text: str) -> tuple[str, ...]:
+        names = tuple(name.strip() for name in text.split(',') if name.strip())
+        unknown = sorted(set(names) - set(allowed))
+        if unknown or not names:
+            raise argparse.ArgumentTypeError(f'{text!r}: choose from {", ".join(allowed)}')
+        return names
+    return parse
+
+
+def run_bench(args: argparse.Namespace, settings: BenchSettings) -> dict:
+    """Run the stages ``args`` asks for; return the results (the JSON document)."""
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    device = select_device(args.device)
+    results = {'machine': machine_info(device), 'settings': asdict(settings)}
+    frames = synthetic_frames(settings.num_frames)
+    with tempfile.TemporaryDirectory(prefix='jgr_bench_') as folder:
+        pose_path, center_path = model_files(args.model, pathlib.Path(folder))
+        results['models'] = {'pose': str(pose_path), 'center': str(center_path)}
+        if 'model' in args.stages:
+            crops = hand_crops(PoseModel(pose_path, 'cpu', backend='eager'), frames)
+            backends = args.backends or available_backends(device)
+            results['model'] = {device.type: bench_model(pose_path, device, crops, settings,
+                                                         backends)}
+        if 'pipeline' in args.stages:
+            results['pipeline'] = bench_pipeline(pose_path, center_path, device, frames,
+                                                 settings)
+        if 'node' in args.stages:
+            results['node'] = bench_node(pose_path, center_path, device, frames, settings)
+    results['machine']['load_average_end'] = list(os.getloadavg())
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run jgr-bench; print the tables, write the JSON if asked. Bad input: message, exit 2."""
+    args = parse_args(argv)
+    try:
+        results = run_bench(args, QUICK if args.quick else FULL)
+    except InputError as error:
+        print(f'jgr-bench: {error}', file=sys.stderr)
+        return 2
+    print(format_report(results))
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2) + '\n')
+        print(f'\nwrote {args.json}')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
