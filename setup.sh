@@ -37,11 +37,13 @@ want=$(sha256sum "$REQUIREMENTS" | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "setup.sh: installing pinned requirements (ROS 2 wheels, PyTorch CPU, OpenCV, test tools)"
   pip_install() { "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "$@"; }
-  # PyTorch must be the CPU build (+cpu): take a local wheel if pip is configured with one,
-  # else PyTorch's CPU index; plain PyPI would bring the CUDA build and gigabytes of libraries.
+  # PyTorch must be the CPU build (torch==X+cpu): plain PyPI only has the CUDA build (gigabytes
+  # of libraries). Take it from pip's configured indexes if one has it (a local wheel), else
+  # from PyTorch's CPU index.
   torch_pin=$(grep -E '^torch==' "$REQUIREMENTS")
-  pip_install --no-index "$torch_pin" 2>/dev/null \
-    || pip_install --index-url "${JGR_TORCH_INDEX:-https://download.pytorch.org/whl/cpu}" "$torch_pin"
+  pip_install "$torch_pin" 2>/dev/null \
+    || pip_install --extra-index-url "${JGR_TORCH_INDEX:-https://download.pytorch.org/whl/cpu}" \
+      "$torch_pin"
   pip_install -r "$REQUIREMENTS"
   pip_install --no-deps --no-build-isolation -e "$ROOT/jgr_ros"
   echo "$want" > "$stamp"

@@ -13,3 +13,6 @@ set +u
 source "$_jgr_root/install/setup.bash"
 [ "$_jgr_nounset" = on ] && set -u
 unset _jgr_root _jgr_nounset
+# PyTorch's OpenMP threads spin while waiting by default; on a shared few-core machine that
+# collapses throughput (docs/performance.md). Passive waiting costs nothing measurable here.
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}

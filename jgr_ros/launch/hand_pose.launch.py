@@ -65,6 +65,7 @@ def launch_nodes(context: LaunchContext) -> list[Node]:
     params_file, namespace = argument('params_file'), argument('namespace')
     nodes = [
         Node(package='jgr_ros', executable='hand_pose_node', name='hand_pose_node',
+             additional_env={'OMP_WAIT_POLICY': 'PASSIVE'},  # see docs/performance.md
              namespace=namespace, parameters=[params_file, overrides], output='screen',
              remappings=list(remappings.items())),
         Node(package='rviz2', executable='rviz2', name='rviz2', namespace=namespace,

@@ -23,8 +23,9 @@ def run_predict(tmp_path, depth_file, depth_format, intrinsics):
 
 
 def test_hands2017_frame_gives_a_metric_hand(tmp_path, shared_data):
-    result, overlay = run_predict(tmp_path, shared_data / 'frames' / 'hands2017_image_D00000030.png',
-                                  'png16', (475.065948, 475.065857, 315.944855, 245.287079))
+    depth_file = shared_data / 'frames' / 'hands2017_image_D00000030.png'
+    result, overlay = run_predict(tmp_path, depth_file, 'png16',
+                                  (475.065948, 475.065857, 315.944855, 245.287079))
     assert set(result) == KEYS and result['found'], result['reason']
     assert result['skeleton'] == 'mano21'
     assert result['joint_names'] == list(get_skeleton('mano21').joint_names)
