@@ -16,7 +16,8 @@ find_python() {
   for candidate in "${PYTHON:-}" python3.12 python3.11 python3; do
     [ -n "$candidate" ] || continue
     command -v "$candidate" >/dev/null 2>&1 || continue
-    if "$candidate" -c 'import sys; sys.exit(sys.version_info[:2] not in ((3, 11), (3, 12)))'; then
+    if "$candidate" -c 'import sys; sys.exit(sys.version_info[:2] not in ((3, 11), (3, 12)))' \
+        2>/dev/null; then
       echo "$candidate"
       return 0
     fi

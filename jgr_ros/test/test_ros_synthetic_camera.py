@@ -49,7 +49,8 @@ def test_frames_camera_info_and_ground_truth_share_one_stamp(ros, encoding):  # 
         f'got {len(images)} images, {len(infos)} camera_infos, {len(truths)} truths')
     assert camera.finished and camera.frames_published == 3
     generator = SyntheticHandGenerator(get_camera_preset('kinect_v2'),
-                                       SyntheticConfig(distance_range_m=(0.35, 0.9)))
+                                       SyntheticConfig(distance_range_m=(0.35, 0.9),
+                                                       distractor_probability=0.0))
     for index, (image, info, truth) in enumerate(zip(images, infos, truths)):
         expected = generator.frame(SEED + index)
         assert image.header == info.header == truth.header

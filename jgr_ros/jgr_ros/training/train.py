@@ -147,7 +147,7 @@ class Trainer:
                              self.config.center_offset_sigma_mm, seed)
 
     def _loader(self, epoch: int, skip_batches: int) -> torch.utils.data.DataLoader:
-        """Return the epoch's batches in a fixed shuffled order, less the first ``skip_batches``."""
+        """Return the epoch's batches in a fixed shuffled order, less ``skip_batches``."""
         dataset = self._samples(epoch)
         if self.distributed:
             order = torch.utils.data.DistributedSampler(dataset, seed=self.config.seed)
