@@ -30,7 +30,7 @@ from jgr_ros.skeletons import convert_joints, get_skeleton
 from jgr_ros.synthetic import CAMERA_PRESETS
 import numpy as np
 import rclpy
-from rclpy.executors import MultiThreadedExecutor
+from rclpy.executors import SingleThreadedExecutor
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 
@@ -152,7 +152,9 @@ def run(args: argparse.Namespace) -> int:
     """Run the nodes for ``args.frames`` frames, then report; return the exit status."""
     context = rclpy.Context()
     rclpy.init(context=context)
-    executor = MultiThreadedExecutor(context=context)
+    # One thread is enough: the hand-pose node infers on its own worker thread. (rclpy's
+    # MultiThreadedExecutor.spin_once busy-loops over its task list, starving that worker.)
+    executor = SingleThreadedExecutor(context=context)
     try:
         nodes = _start_nodes(args, context)
     except InputError as error:
@@ -196,7 +198,7 @@ def _start_nodes(args: argparse.Namespace,
     return hand_node, camera_node, DemoMonitor(context=context)
 
 
-def _spin_until_done(executor: MultiThreadedExecutor, hand_node: HandPoseNode,
+def _spin_until_done(executor: SingleThreadedExecutor, hand_node: HandPoseNode,
                      camera_node: SyntheticCameraNode, monitor: DemoMonitor,
                      frames: int) -> None:
     """Spin until every frame is accounted for (or stragglers timed out); print progress."""
