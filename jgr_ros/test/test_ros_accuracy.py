@@ -3,7 +3,7 @@
 The shipped model through the live node over DDS, scored against synthetic ground truth.
 
 Frames are the first of the held-out synthetic test set that the model card is measured on
-(jgr_ros.training.synthetic_test, "pipeline" protocol: localise, refine, crop, JGR-P2O), sent
+(jgr_ros.training.synthetic_eval, "pipeline" protocol: localise, refine, crop, JGR-P2O), sent
 as 16UC1 and as 32FC1 depth images.
 """
 import numpy as np
@@ -15,7 +15,7 @@ pytest.importorskip('jgr_msgs.msg', reason='jgr_msgs is not built: run ./setup.s
 from jgr_ros import inference  # noqa: E402, I100
 from jgr_ros.model_file import load_model  # noqa: E402
 from jgr_ros.ros.conversions import joints_from_msg  # noqa: E402
-from jgr_ros.training import synthetic_test  # noqa: E402
+from jgr_ros.training import synthetic_eval  # noqa: E402
 from ros_fixtures import NodeRig  # noqa: E402
 
 pytestmark = [pytest.mark.ros, pytest.mark.slow]
@@ -50,7 +50,7 @@ def shipped_models():
 
 def test_shipped_model_is_accurate_through_the_node(ros, shipped_models):  # noqa: F811
     rig = NodeRig(ros, tracking=False, device='cpu')   # independent frames: no tracking prior
-    generator = synthetic_test.test_frames(FRAMES)
+    generator = synthetic_eval.held_out_frames(FRAMES)
     errors_mm, found = [], 0
     for index in range(FRAMES):
         labelled = generator[index]

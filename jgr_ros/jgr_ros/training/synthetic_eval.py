@@ -10,7 +10,7 @@ The held-out synthetic test set and how a model card's numbers are measured on i
 - ``pipeline``: the live pipeline (localisation, centre refinement, crop, model), as the node
   runs; a frame where no hand is found counts as a failure at every threshold.
 
-    python -m jgr_ros.training.synthetic_test --json card.json --plot card.png
+    python -m jgr_ros.training.synthetic_eval --json card.json --plot card.png
 """
 import argparse
 import json
@@ -33,8 +33,8 @@ TEST_CAMERA = 'realsense_d435_640x480'
 TEST_DISTANCE_RANGE_M = (0.3, 1.0)
 
 
-def test_frames(count: int = len(SYNTHETIC_TEST_SEEDS), skeleton: str = 'mano21'
-                ) -> SyntheticFrames:
+def held_out_frames(count: int = len(SYNTHETIC_TEST_SEEDS),
+                    skeleton: str = 'mano21') -> SyntheticFrames:
     """Return the first ``count`` frames of the held-out synthetic test set."""
     return SyntheticFrames(SYNTHETIC_TEST_SEEDS[:count], (TEST_CAMERA,), skeleton,
                            SyntheticConfig(distance_range_m=TEST_DISTANCE_RANGE_M))
@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     pose_model = PoseModel(args.model, device='cpu')
     results = evaluate(pose_model, CenterRefiner(args.center_model, device='cpu'),
-                       test_frames(args.frames, pose_model.skeleton.name))
+                       held_out_frames(args.frames, pose_model.skeleton.name))
     scores = results.pop('_scores')
     text = json.dumps(results, indent=1)
     print(text)
