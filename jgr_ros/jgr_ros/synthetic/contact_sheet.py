@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import itertools
 
 import cv2
+from jgr_ros.drawing import draw_skeleton
 from jgr_ros.skeletons import get_skeleton
 from jgr_ros.synthetic.cameras import CAMERA_PRESETS, get_camera_preset
 from jgr_ros.synthetic.generator import SyntheticFrame, SyntheticHandGenerator
@@ -20,8 +21,6 @@ import numpy as np
 _SKELETON = get_skeleton('mano21')
 _OUTSIDE_IMAGE = np.iinfo(np.uint16).max  # marks tile pixels beyond the image border
 _OUTSIDE_BGR, _OUT_OF_WINDOW_BGR = (60, 40, 40), (96, 96, 96)
-_FINGER_COLORS_BGR = {'palm': (255, 255, 255), 'thumb': (60, 60, 255), 'index': (0, 200, 255),
-                      'middle': (80, 220, 80), 'ring': (255, 200, 0), 'pinky': (255, 80, 200)}
 
 
 def draw_frame(frame: SyntheticFrame, tile_px: int = 256, cube_mm: float = 350.0,
@@ -46,21 +45,12 @@ def draw_frame(frame: SyntheticFrame, tile_px: int = 256, cube_mm: float = 350.0
     tile[(offset < 0.0) | (offset > 1.0)] = _OUT_OF_WINDOW_BGR
     tile[depth_mm == 0] = 0
     tile[depth_mm == _OUTSIDE_IMAGE] = _OUTSIDE_BGR
-    _draw_skeleton(tile, frame.joints_uvd[:, :2] @ to_tile[:, :2].T + to_tile[:, 2])
+    draw_skeleton(tile, frame.joints_uvd[:, :2] @ to_tile[:, :2].T + to_tile[:, 2], _SKELETON,
+                  radius=3, thickness=1)
     label = f'{frame.gesture or "natural"} {frame.handedness[0].upper()} {center_mm:.0f}mm'
     cv2.putText(tile, label, (4, 16), cv2.FONT_HERSHEY_SIMPLEX, 0.45, (255, 255, 255), 1,
                 cv2.LINE_AA)
     return tile
-
-
-def _draw_skeleton(tile: np.ndarray, joints_px: np.ndarray) -> None:
-    points = np.rint(joints_px).astype(int)
-    for a, b in _SKELETON.bones:
-        color = _FINGER_COLORS_BGR[_SKELETON.finger_of(b)]
-        cv2.line(tile, tuple(points[a]), tuple(points[b]), color, 1, cv2.LINE_AA)
-    for joint, point in enumerate(points):
-        cv2.circle(tile, tuple(point), 3, _FINGER_COLORS_BGR[_SKELETON.finger_of(joint)], -1,
-                   cv2.LINE_AA)
 
 
 def contact_sheet(frames: Sequence[SyntheticFrame], columns: int = 4, tile_px: int = 256
