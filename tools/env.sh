@@ -12,6 +12,9 @@ set +u
 # shellcheck disable=SC1091
 source "$_jgr_root/install/setup.bash"
 [ "$_jgr_nounset" = on ] && set -u
+# ament_python installs console scripts (jgr-train, jgr-eval, ...) under lib/<package>, where
+# `ros2 run jgr_ros jgr-train` finds them; put them on PATH as plain commands too.
+export PATH=$_jgr_root/install/jgr_ros/lib/jgr_ros:$PATH
 unset _jgr_root _jgr_nounset
 # PyTorch's OpenMP threads spin while waiting by default; on a shared few-core machine that
 # collapses throughput (docs/performance.md). Passive waiting costs nothing measurable here.

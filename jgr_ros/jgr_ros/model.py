@@ -214,8 +214,9 @@ def decode_joints(weights: Tensor, offsets: Tensor, depth_24: Tensor) -> Tensor:
     depth_24 (B, 1, H, W) = D̃. Returns (B, J, 3): u_j = sum_p W_jp (ΔU_jp + x_p / 23), v_j
     likewise, z_j = sum_p W_jp (ΔZ_jp + D̃_p).
     """
-    votes = offsets + pixel_uvz(depth_24)                                   # (B, 3, J, H, W)
-    return (weights.unsqueeze(1) * votes).sum(dim=(-2, -1)).transpose(1, 2)
+    # Float32 even under mixed precision: bfloat16 would round u, v to ~1 mm of the crop.
+    votes = offsets.float() + pixel_uvz(depth_24.float())                   # (B, 3, J, H, W)
+    return (weights.float().unsqueeze(1) * votes).sum(dim=(-2, -1)).transpose(1, 2)
 
 
 class StackOutput(NamedTuple):

@@ -141,6 +141,16 @@ def test_decoding_the_offset_targets_gives_back_the_joints():
     torch.testing.assert_close(decoded, uvz)
 
 
+def test_decoding_stays_float32_under_bfloat16_inputs():
+    uvz = torch.rand(2, 5, 3)
+    depth_24 = torch.randn(2, 1, GRID, GRID)
+    weights, offsets = random_weights(2, 5), offset_targets(uvz, depth_24)
+    decoded = decode_joints(weights.bfloat16(), offsets.bfloat16(), depth_24.bfloat16())
+    assert decoded.dtype == torch.float32
+    # Only the inputs' rounding is left: bfloat16 offsets are good to ~1e-2 of the crop.
+    torch.testing.assert_close(decoded, uvz, atol=2e-2, rtol=0)
+
+
 def test_downsample_depth_is_bilinear_with_half_pixel_centres():
     depth = random_crops(2)
     np.testing.assert_allclose(downsample_depth(depth).numpy()[:, 0],

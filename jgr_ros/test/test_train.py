@@ -43,6 +43,14 @@ def test_center_refine_training_runs(tmp_path):
     assert main(['--config', config, '--output', str(tmp_path / 'run')]) == 0
 
 
+@pytest.mark.slow
+def test_bfloat16_mixed_precision_training_runs(tmp_path):
+    config, run = write_config(tmp_path, autocast='bfloat16'), tmp_path / 'run'
+    assert main(['--config', config, '--output', str(run), '--max-steps', '2']) == 0
+    records = [json.loads(line) for line in (run / 'metrics.jsonl').read_text().splitlines()]
+    assert records[-1]['step'] == 2 and records[-1]['val_mean_error_mm'] > 0
+
+
 def test_unknown_config_keys_are_rejected(tmp_path):
     with pytest.raises(ValueError, match='unknown keys'):
         TrainConfig.from_yaml(write_config(tmp_path, learning_rate=1.0))
