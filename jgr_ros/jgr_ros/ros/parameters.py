@@ -69,6 +69,8 @@ HAND_POSE_PARAMETERS = (
                   (1.0, 1.0e7)),
     ParameterSpec('arm_enters_from', 'bottom', 'image side the forearm enters from: '
                   + ', '.join(ARM_TO_HAND_DIRECTION)),
+    ParameterSpec('hand_end_by_shape', True, 'take the less convex end of a long blob as the '
+                  'hand (fingers) where that is clear, before arm_enters_from'),
     ParameterSpec('refine_iterations', 2, 'centre-refinement network iterations (0: off)',
                   (0, 10)),
     ParameterSpec('tracking', True, "search near the previous frame's hand first"),
@@ -100,7 +102,8 @@ class RuntimeSettings:
         localizer = LocalizerConfig(
             min_depth_mm=values['min_depth_mm'], max_depth_mm=values['max_depth_mm'],
             band_mm=values['band_mm'], min_area_mm2=values['min_area_mm2'],
-            max_area_mm2=values['max_area_mm2'], arm_enters_from=values['arm_enters_from'])
+            max_area_mm2=values['max_area_mm2'], arm_enters_from=values['arm_enters_from'],
+            hand_end_by_shape=values['hand_end_by_shape'])
         estimator = EstimatorConfig(localizer=localizer,
                                     refine_iterations=values['refine_iterations'],
                                     use_tracking_prior=values['tracking'])
