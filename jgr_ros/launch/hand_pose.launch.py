@@ -8,6 +8,9 @@ Start the hand-pose node for a depth camera, optionally with RViz.
 ``depth/camera_info`` are remapped to (start the driver yourself); ``camera:=synthetic`` also
 starts the synthetic depth camera. ``depth_topic`` / ``camera_info_topic`` override the preset.
 """
+import os
+
+from ament_index_python.packages import get_package_share_directory
 from launch.actions import DeclareLaunchArgument, OpaqueFunction
 from launch.conditions import IfCondition
 from launch.launch_context import LaunchContext
@@ -77,8 +80,23 @@ def launch_nodes(context: LaunchContext) -> list[Node]:
     if camera == 'synthetic':
         nodes.append(Node(package='jgr_ros', executable='synthetic_camera_node',
                           name='synthetic_camera_node', namespace=namespace,
-                          parameters=[params_file], output='screen'))
+                          additional_env=large_frames_env(), parameters=[params_file],
+                          output='screen'))
     return nodes
+
+
+def large_frames_env() -> dict[str, str]:
+    """
+    Environment for a process that publishes depth frames: the Fast DDS large-frame profile.
+
+    Best-effort frames larger than Fast DDS's 512 KB shared-memory segment are mostly lost
+    between processes (config/fastdds_large_frames.xml). A profile the user set is kept.
+    """
+    if 'FASTDDS_DEFAULT_PROFILES_FILE' in os.environ:
+        return {}
+    profile = os.path.join(get_package_share_directory('jgr_ros'), 'config',
+                           'fastdds_large_frames.xml')
+    return {'FASTDDS_DEFAULT_PROFILES_FILE': profile}
 
 
 def generate_launch_description() -> LaunchDescription:
