@@ -99,6 +99,14 @@ def test_rviz_topics_are_those_of_the_rviz_config():
             assert f'/{topic}\n' in rviz_config, topic
 
 
+def test_the_synthetic_camera_gets_the_shipped_large_frames_profile():
+    strings = {node.value for node in ast.walk(parse('hand_pose.launch.py'))
+               if isinstance(node, ast.Constant) and isinstance(node.value, str)}
+    assert {'FASTDDS_DEFAULT_PROFILES_FILE', 'fastdds_large_frames.xml'} <= strings
+    profile = (PACKAGE_ROOT / 'config' / 'fastdds_large_frames.xml').read_text()
+    assert '<segment_size>16777216</segment_size>' in profile
+
+
 def test_launch_descriptions_build_with_ros_launch():
     # Submodules: a bare `launch` would import this package's launch/ folder as a namespace.
     pytest.importorskip('launch.actions', reason='ROS 2 launch is not installed (no ROS 2 '
