@@ -61,3 +61,5 @@ def test_lr_schedule_warms_up_then_decays_per_epoch():
     assert lr_factor(50, 100, 1000, 0.96) == pytest.approx(2 / 3)
     assert lr_factor(100, 100, 1000, 0.96) == pytest.approx(1.0)
     assert lr_factor(2500, 100, 1000, 0.96) == pytest.approx(0.96 ** 2)
+    assert lr_factor(2500, 100, 1000, 0.96, [[2000, 0.1]]) == pytest.approx(0.96 ** 2 * 0.1)
+    assert lr_factor(1999, 100, 1000, 0.96, [[2000, 0.1]]) == pytest.approx(0.96)
