@@ -25,7 +25,8 @@ back to the whole image. :func:`refine_center` improves the centre with a learne
 (DeepPrior++ style).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+import functools
 import math
 from typing import Callable
 
@@ -91,7 +92,12 @@ class HandDetection:
     reason: str                               # '' when found, else why not (logs, diagnostics)
     center_mm: np.ndarray | None = None       # (3,) camera optical frame, millimetres
     center_uvd: np.ndarray | None = None      # (3,) its pixel u, v and depth in millimetres
-    mask: np.ndarray | None = None            # (H, W) bool, the hand's pixels
+    build_mask: Callable[[], np.ndarray] | None = field(default=None, repr=False)
+
+    @functools.cached_property
+    def mask(self) -> np.ndarray | None:
+        """(H, W) bool, the hand's pixels; built on first use (the pipeline does not need it)."""
+        return None if self.build_mask is None else self.build_mask()
 
     @classmethod
     def missing(cls, reason: str) -> 'HandDetection':
@@ -176,7 +182,7 @@ class HandLocalizer:
 
     def _detection(self, depth_mm: np.ndarray, camera: CameraModel, stride: int,
                    blob: _Blob) -> HandDetection:
-        """Reject the arm, take the 3-D centroid and build the full-resolution mask."""
+        """Reject the arm and take the 3-D centroid; the full-resolution mask on demand."""
         rows, cols = np.nonzero(blob.mask)
         grid_uv = np.stack([cols, rows], axis=-1)
         points_mm = camera.back_project(grid_uv * stride, depth_mm[rows * stride, cols * stride])
@@ -186,7 +192,8 @@ class HandLocalizer:
         hand_grid[rows[hand], cols[hand]] = True
         return HandDetection(found=True, reason='', center_mm=center_mm,
                              center_uvd=camera.project_uvd(center_mm),
-                             mask=self._full_mask(depth_mm, hand_grid, stride, blob.near_mm))
+                             build_mask=functools.partial(self._full_mask, depth_mm, hand_grid,
+                                                          stride, blob.near_mm))
 
     def _hand_end(self, points_mm: np.ndarray, grid_uv: np.ndarray) -> np.ndarray:
         """Boolean selection of the points within hand_length_mm of the blob's hand end."""
