@@ -60,6 +60,7 @@ from jgr_ros.skeletons import get_skeleton
 from jgr_ros.synthetic.cameras import get_camera_preset
 from jgr_ros.synthetic.generator import SyntheticFrame, SyntheticHandGenerator
 from jgr_ros.synthetic.scene import SyntheticConfig
+from jgr_ros.training.samples import hand_center_mm
 import numpy as np
 import torch
 
@@ -149,10 +150,10 @@ def synthetic_frames(count: int) -> list[SyntheticFrame]:
 
 def hand_crops(model: PoseModel, frames: list[SyntheticFrame]) -> np.ndarray:
     """Return (N, S, S) network inputs cropped around each frame's true hand centre."""
-    center_joints = list(get_skeleton(SKELETON).center_joints)
+    skeleton = get_skeleton(SKELETON)
     return np.stack([
         model.crop(frame.depth_mm.astype(np.float32), frame.camera,
-                   frame.joints_m[center_joints].mean(axis=0) * MM_PER_M).image
+                   hand_center_mm(frame.joints_m * MM_PER_M, skeleton)).image
         for frame in frames])
 
 

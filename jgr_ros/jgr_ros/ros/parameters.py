@@ -48,7 +48,7 @@ HAND_POSE_PARAMETERS = (
                   'jgr_ros/models/jgr_p2o_mano21.pt', read_only=True),
     ParameterSpec('center_model', '', 'centre-refinement model file (.pt); empty: the shipped '
                   'jgr_ros/models/center_refine_mano21.pt', read_only=True),
-    ParameterSpec('device', 'auto', 'auto, cpu, cuda or cuda:N (half precision on CUDA)',
+    ParameterSpec('device', 'auto', 'auto, cpu, cuda or cuda:N (fp32 on all)',
                   read_only=True),
     ParameterSpec('backend', 'auto', 'inference backend: ' + ', '.join(BACKENDS)
                   + ' (auto: CUDA graphs on a GPU, onnxruntime on the CPU)', read_only=True),
