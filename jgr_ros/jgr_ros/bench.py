@@ -12,10 +12,13 @@ Stages (docs/performance.md has results and how to read them):
   deviation from the fp32 eager model in millimetres.
 - ``pipeline``: every stage of :class:`~jgr_ros.inference.HandPoseEstimator` on 640x480
   synthetic RealSense D435 frames, plus decoding the 16UC1 message bytes and building the
-  HandPoseArray message (when rclpy and jgr_msgs import).
-- ``node``: hand_pose_node in this process on an isolated DDS domain, fed by a publisher at 30,
-  60 and 90 fps; latency is depth stamp -> HandPoseArray received by a subscriber, and the
-  fraction of published frames that got a result.
+  HandPoseArray message (when rclpy and jgr_msgs import), in two modes: ``search`` (tracking
+  off, independent frames: every frame is searched and refined) and ``tracking`` (a hand moving
+  at 0.3 m/s, 60 Hz, followed from frame to frame as the node does by default).
+- ``node``: hand_pose_node (default parameters, tracking on) in this process on an isolated DDS
+  domain, fed the moving hand by a publisher at 30, 60 and 90 fps; latency is depth stamp ->
+  HandPoseArray received by a subscriber, and the fraction of published frames that got a
+  result.
 
 Without ``--model`` the shipped models run, or untrained networks of the same architecture
 (the same speed) where they are missing. Times are wall clock (``time.perf_counter``; on CUDA
@@ -47,6 +50,7 @@ from jgr_ros.inference import (
     BACKENDS,
     DEFAULT_CENTER_MODEL,
     DEFAULT_POSE_MODEL,
+    EstimatorConfig,
     HandPoseEstimator,
     HandPoseResult,
     PoseModel,
@@ -59,8 +63,8 @@ from jgr_ros.model_file import ModelInfo, save_model
 from jgr_ros.skeletons import get_skeleton
 from jgr_ros.synthetic.cameras import get_camera_preset
 from jgr_ros.synthetic.generator import SyntheticFrame, SyntheticHandGenerator
+from jgr_ros.synthetic.motion import motion_frames, MotionConfig
 from jgr_ros.synthetic.scene import SyntheticConfig
-from jgr_ros.training.samples import hand_center_mm
 import numpy as np
 import torch
 
@@ -79,6 +83,8 @@ MODEL_VARIANTS = {'cpu': (('eager', False), ('torchscript', False), ('onnxruntim
                            ('cuda_graph', False), ('cuda_graph', True))}
 # Hands at arm's length, nothing in front of them: every frame should reach the network.
 FRAME_CONFIG = SyntheticConfig(distance_range_m=(0.35, 0.9), distractor_probability=0.0)
+# The moving hand of the tracking pipeline and the node stage.
+MOTION, MOTION_SEED, MOTION_RATE_HZ = MotionConfig(speed_m_s=0.3), 0, 60.0
 
 
 @dataclass(frozen=True)
@@ -91,12 +97,13 @@ class BenchSettings:
     pipeline_runs: int       # estimator runs
     node_duration_s: float   # publishing time per input rate
     num_frames: int          # distinct synthetic frames, cycled through
+    motion_frames: int       # frames of the moving hand (60 Hz), played forwards and back
 
 
 FULL = BenchSettings(warmup_calls=10, latency_calls=300, batch_calls=10, pipeline_runs=300,
-                     node_duration_s=10.0, num_frames=16)
+                     node_duration_s=10.0, num_frames=16, motion_frames=60)
 QUICK = BenchSettings(warmup_calls=3, latency_calls=40, batch_calls=2, pipeline_runs=40,
-                      node_duration_s=2.0, num_frames=4)
+                      node_duration_s=2.0, num_frames=4, motion_frames=12)
 
 
 # --- Measuring -------------------------------------------------------------------------------
@@ -148,12 +155,24 @@ def synthetic_frames(count: int) -> list[SyntheticFrame]:
     return [generator.frame(seed) for seed in range(count)]
 
 
+def moving_frames(count: int) -> list[SyntheticFrame]:
+    """
+    Return a loop of a hand moving at MOTION.speed_m_s, rendered at MOTION_RATE_HZ.
+
+    ``count`` frames forwards, then back again without repeating the ends: cycled, the hand
+    never jumps.
+    """
+    frames = motion_frames(get_camera_preset(CAMERA_PRESET), MOTION_SEED, count,
+                           MOTION_RATE_HZ, FRAME_CONFIG, MOTION)
+    return frames + frames[-2:0:-1]
+
+
 def hand_crops(model: PoseModel, frames: list[SyntheticFrame]) -> np.ndarray:
     """Return (N, S, S) network inputs cropped around each frame's true hand centre."""
     skeleton = get_skeleton(SKELETON)
     return np.stack([
         model.crop(frame.depth_mm.astype(np.float32), frame.camera,
-                   hand_center_mm(frame.joints_m * MM_PER_M, skeleton)).image
+                   skeleton.hand_center(frame.joints_m * MM_PER_M)).image
         for frame in frames])
 
 
@@ -226,10 +245,26 @@ def _bench_backend(pose_path: pathlib.Path, device: torch.device, backend: str, 
 # --- Stage 2: the pipeline, stage by stage ---------------------------------------------------
 
 def bench_pipeline(pose_path: pathlib.Path, center_path: pathlib.Path, device: torch.device,
-                   frames: list[SyntheticFrame], settings: BenchSettings) -> dict:
-    """Run decode -> HandPoseEstimator -> message on the frames; per-stage times in ms."""
+                   still: list[SyntheticFrame], moving: list[SyntheticFrame],
+                   settings: BenchSettings) -> dict:
+    """Per-stage times in ms of decode -> HandPoseEstimator -> message, searching and tracking."""
     estimator = HandPoseEstimator.from_files(pose_path, center_path, str(device))
     build_message, message_note = message_builder()
+    results = {}
+    for mode, frames in (('search', still), ('tracking', moving)):
+        estimator = HandPoseEstimator(estimator.pose_model, estimator.refiner,
+                                      EstimatorConfig(tracking=mode == 'tracking'))
+        results[mode] = _bench_mode(estimator, build_message, frames, settings)
+        if build_message is None:
+            results[mode]['stages']['message'] = {'skipped': message_note}
+    return {**results, 'backends': {'pose': estimator.pose_model.backend,
+                                    'center': estimator.refiner.backend},
+            'image': f'{still[0].camera.width}x{still[0].camera.height} 16UC1'}
+
+
+def _bench_mode(estimator: HandPoseEstimator, build_message: Callable | None,
+                frames: list[SyntheticFrame], settings: BenchSettings) -> dict:
+    """Run the frames in order (cycled); per-stage summaries over the runs that had the stage."""
     inputs = [(frame.camera, *encode_depth(frame.depth_mm, '16UC1')) for frame in frames]
     runs = [pipeline_run(estimator, build_message, *inputs[index % len(inputs)])
             for index in range(settings.warmup_calls + settings.pipeline_runs)]
@@ -237,19 +272,17 @@ def bench_pipeline(pose_path: pathlib.Path, center_path: pathlib.Path, device: t
     for _, stage_times_s in runs[settings.warmup_calls:]:
         for stage, seconds in stage_times_s.items():
             times_s[stage].append(seconds)
-    stages = {stage: summary_ms(samples) for stage, samples in times_s.items()}
-    if build_message is None:
-        stages['message'] = {'skipped': message_note}
-    found = [hand_found for hand_found, _ in runs[settings.warmup_calls:]]
-    return {'stages': stages, 'runs': len(found), 'found_fraction': round(np.mean(found), 3),
-            'backends': {'pose': estimator.pose_model.backend,
-                         'center': estimator.refiner.backend},
-            'image': f'{frames[0].camera.width}x{frames[0].camera.height} 16UC1'}
+    results = [result for result, _ in runs[settings.warmup_calls:]]
+    return {'stages': {stage: summary_ms(samples) for stage, samples in times_s.items()},
+            'runs': len(results),
+            'found_fraction': round(np.mean([result.found for result in results]), 3),
+            'tracked_fraction': round(np.mean([result.tracked for result in results]), 3)}
 
 
 def pipeline_run(estimator: HandPoseEstimator, build_message: Callable | None,
-                 camera: CameraModel, data: bytes, step: int) -> tuple[bool, dict[str, float]]:
-    """Decode 16UC1 ``data``, estimate, build the message; return (hand found, s per stage)."""
+                 camera: CameraModel, data: bytes, step: int
+                 ) -> tuple[HandPoseResult, dict[str, float]]:
+    """Decode 16UC1 ``data``, estimate, build the message; return (result, s per stage)."""
     start = time.perf_counter()
     depth_mm = decode_depth(data, camera.width, camera.height, '16UC1', step, False)
     times_s = {'decode': time.perf_counter() - start}
@@ -260,7 +293,7 @@ def pipeline_run(estimator: HandPoseEstimator, build_message: Callable | None,
         build_message(result, estimator)
         times_s['message'] = time.perf_counter() - estimated
     times_s['total'] = time.perf_counter() - start
-    return result.found, times_s
+    return result, times_s
 
 
 def message_builder() -> tuple[Callable[[HandPoseResult, HandPoseEstimator], object] | None,
@@ -480,12 +513,23 @@ def _model_table(device_type: str, model: dict) -> list[str]:
 
 
 def _pipeline_table(pipeline: dict) -> list[str]:
-    lines = [f'Pipeline on {pipeline["image"]} frames ({pipeline["runs"]} runs, hand found in '
-             f'{pipeline["found_fraction"]:.0%}, backends {pipeline["backends"]})',
-             f'{"stage":14} {"p50 ms":>8} {"p90 ms":>8} {"p99 ms":>8}']
-    for stage, row in pipeline['stages'].items():
-        lines.append(f'{stage:14} {row.get("skipped") or _percentile_cells(row)}')
+    search, tracking = pipeline['search'], pipeline['tracking']
+    lines = [f'Pipeline on {pipeline["image"]} frames, backends {pipeline["backends"]}: '
+             f'search = tracking off, {search["runs"]} independent frames (hand found in '
+             f'{search["found_fraction"]:.0%}); tracking = {tracking["runs"]} frames of a moving '
+             f'hand (found in {tracking["found_fraction"]:.0%}, followed in '
+             f'{tracking["tracked_fraction"]:.0%})',
+             f'{"":14} {"search":^26} {"tracking":^26}',
+             f'{"stage":14}' + f' {"p50 ms":>8} {"p90 ms":>8} {"p99 ms":>8}' * 2]
+    for stage in search['stages'] | tracking['stages']:
+        lines.append(f'{stage:14} ' + ' '.join(
+            _stage_cells(mode['stages'].get(stage, {'skipped': 'not run'}))
+            for mode in (search, tracking)))
     return lines
+
+
+def _stage_cells(row: dict) -> str:
+    return f'{row["skipped"][:26]:>26}' if 'skipped' in row else _percentile_cells(row)
 
 
 def _node_table(node: dict) -> list[str]:
@@ -557,11 +601,13 @@ def run_bench(args: argparse.Namespace, settings: BenchSettings) -> dict:
             backends = args.backends or available_backends(device)
             results['model'] = {device.type: bench_model(pose_path, device, crops, settings,
                                                          backends)}
+        if {'pipeline', 'node'} & set(args.stages):
+            moving = moving_frames(settings.motion_frames)
         if 'pipeline' in args.stages:
             results['pipeline'] = bench_pipeline(pose_path, center_path, device, frames,
-                                                 settings)
+                                                 moving, settings)
         if 'node' in args.stages:
-            results['node'] = bench_node(pose_path, center_path, device, frames, settings)
+            results['node'] = bench_node(pose_path, center_path, device, moving, settings)
     results['machine']['load_average_end'] = list(os.getloadavg())
     return results
 

@@ -341,8 +341,15 @@ class EstimatorConfig:
     """Pipeline settings; the ROS node maps its parameters onto these."""
 
     localizer: LocalizerConfig = field(default_factory=LocalizerConfig)
-    refine_iterations: int = 2
-    use_tracking_prior: bool = True
+    refine_iterations: int = 2            # centre refinements after a search of the image
+    tracking: bool = True                 # follow the hand (see HandPoseEstimator)
+    relocalize_every: int = 15            # followed frames between confirming searches
+
+    def __post_init__(self) -> None:
+        """Reject counts that cannot work, with the setting's name in the message."""
+        for name in ('refine_iterations', 'relocalize_every'):
+            if getattr(self, name) < 0:
+                raise InputError(f'{name} must be >= 0, got {getattr(self, name)}')
 
 
 @dataclass
@@ -358,6 +365,7 @@ class HandPoseResult:
     detected_center_mm: np.ndarray | None = None   # (3,) the localiser's centre, before refining
     roi: tuple[int, int, int, int] | None = None   # x, y, w, h in image pixels
     crop: HandCrop | None = None
+    tracked: bool = False                     # started from the previous frame's hand
     timings_ms: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -398,14 +406,28 @@ class _Stopwatch:
 
 
 class HandPoseEstimator:
-    """Depth frame in, metric 3-D hand out: localise, refine, crop, JGR-P2O, back-project."""
+    """
+    Depth frame in, metric 3-D hand out: localise, refine, crop, JGR-P2O, back-project.
+
+    With ``config.tracking`` it follows the hand from frame to frame. A frame after one with a
+    hand starts from that hand's centre as the network saw it (the mean of its centre joints,
+    the point crops are built around), moved on by the centre's last frame-to-frame motion
+    (constant velocity): no search of the image and, by default, no refinement, about a third
+    of the pipeline's time. The hand counts as followed while the crop around
+    that centre still holds at least the localiser's ``min_area_mm2`` of surface inside the
+    cube; every ``relocalize_every`` followed frames the localiser searches again (near the
+    hand first) and its answer wins: no hand, or a hand elsewhere, ends the following. Without a
+    followed hand, the search looks near the last one first.
+    """
 
     def __init__(self, pose_model: PoseModel, refiner: CenterRefiner | None = None,
                  config: EstimatorConfig | None = None):
         self.pose_model, self.refiner = pose_model, refiner
         self.config = config or EstimatorConfig()
         self.localizer = HandLocalizer(self.config.localizer)
-        self._previous_center_mm: np.ndarray | None = None
+        self._followed_center_mm: np.ndarray | None = None   # None: no hand being followed
+        self._last_center_mm: np.ndarray | None = None       # the last hand's, for the search
+        self._followed_frames = 0
 
     @classmethod
     def from_files(cls, model_path=None, center_model_path=None, device: str = 'auto',
@@ -420,31 +442,80 @@ class HandPoseEstimator:
         return self.pose_model.skeleton
 
     def reset_tracking(self) -> None:
-        self._previous_center_mm = None
+        """Forget the followed hand: the next frame is searched from scratch."""
+        self._followed_center_mm = self._last_center_mm = None
+        self._followed_frames = 0
 
     def estimate(self, depth_mm: np.ndarray, camera: CameraModel) -> HandPoseResult:
         """Run the whole pipeline; bad input raises InputError, no hand gives found=False."""
         camera.check_image_size(*depth_mm.shape)
         watch = _Stopwatch()
-        prior = self._previous_center_mm if self.config.use_tracking_prior else None
-        detection = self.localizer.locate(depth_mm, camera, prior_center_mm=prior)
+        if self._followed_center_mm is not None and self._still_there(depth_mm, camera, watch):
+            result = self._estimate_at(depth_mm, camera, self._followed_center_mm, 0, watch)
+            if result is not None:
+                result.tracked = True
+                self._followed_frames += 1
+                return self._remember(result)
+        prior_mm = self._last_center_mm if self.config.tracking else None
+        detection = self.localizer.locate(depth_mm, camera, prior_mm)
         watch.lap('localize')
         if not detection.found:
-            self._previous_center_mm = None
+            self.reset_tracking()
             return HandPoseResult(False, detection.reason, timings_ms=watch.timings_ms)
-        center_mm = detection.center_mm
-        if self.refiner is not None and self.config.refine_iterations > 0:
-            center_mm = self.refiner.refine(depth_mm, camera, center_mm,
-                                            self.config.refine_iterations)
+        result = self._estimate_at(depth_mm, camera, detection.center_mm,
+                                   self.config.refine_iterations, watch, require_hand=False)
+        self._followed_frames = 0
+        return self._remember(result)
+
+    def _still_there(self, depth_mm: np.ndarray, camera: CameraModel,
+                     watch: _Stopwatch) -> bool:
+        """
+        Every relocalize_every followed frames: whether the localiser agrees there may be a hand.
+
+        It searches near the followed hand only. Nothing in range there, or a blob too large to
+        be a hand (a wall, table or body the crop has slid onto), ends the following; a hand,
+        or specks (a fist edge-on can be smaller than min_area_mm2), keeps it.
+        """
+        every = self.config.relocalize_every
+        if every == 0 or self._followed_frames % every != every - 1:
+            return True
+        detection = self.localizer.locate(depth_mm, camera, self._followed_center_mm,
+                                          only_near_prior=True)
+        watch.lap('localize')
+        return detection.found or detection.specks_only
+
+    def _estimate_at(self, depth_mm: np.ndarray, camera: CameraModel, start_mm: np.ndarray,
+                     refine_iterations: int, watch: _Stopwatch,
+                     require_hand: bool = True) -> HandPoseResult | None:
+        """Refine, crop, infer, back-project from ``start_mm``; None if the crop lost the hand."""
+        center_mm = start_mm
+        if self.refiner is not None and refine_iterations > 0:
+            center_mm = self.refiner.refine(depth_mm, camera, center_mm, refine_iterations)
         watch.lap('refine')
         crop = self.pose_model.crop(depth_mm, camera, center_mm)
         watch.lap('crop')
+        if require_hand and not self._holds_hand(crop):
+            return None
         uvz = self.pose_model.predict_crops(crop.image[None])[0]
         watch.lap('infer')
         joints_uvd = crop_to_image(uvz, crop)
         joints_mm = camera.back_project_uvd(joints_uvd)
         confidences = joint_confidences(joints_uvd, depth_mm)
         watch.lap('back_project')
-        self._previous_center_mm = center_mm
         return HandPoseResult(True, '', joints_mm, joints_uvd, confidences, center_mm,
-                              detection.center_mm, crop.roi, crop, watch.timings_ms)
+                              start_mm, crop.roi, crop, timings_ms=watch.timings_ms)
+
+    def _holds_hand(self, crop: HandCrop) -> bool:
+        """Whether at least the localiser's min_area_mm2 of surface lies inside the cube."""
+        inside_fraction = np.count_nonzero(crop.image < 1.0) / crop.image.size
+        return inside_fraction * self.pose_model.cube_mm ** 2 >= self.config.localizer.min_area_mm2
+
+    def _remember(self, result: HandPoseResult) -> HandPoseResult:
+        center_mm = self.skeleton.hand_center(result.joints_mm)
+        if self.config.tracking:
+            # Constant velocity: where the hand will be if it keeps moving as it did.
+            moved_mm = (center_mm - self._last_center_mm
+                        if result.tracked else np.zeros(3))
+            self._followed_center_mm = center_mm + moved_mm
+        self._last_center_mm = center_mm
+        return result

@@ -92,6 +92,7 @@ class HandDetection:
     reason: str                               # '' when found, else why not (logs, diagnostics)
     center_mm: np.ndarray | None = None       # (3,) camera optical frame, millimetres
     center_uvd: np.ndarray | None = None      # (3,) its pixel u, v and depth in millimetres
+    specks_only: bool = False                 # not found, but smaller blobs than min_area_mm2
     build_mask: Callable[[], np.ndarray] | None = field(default=None, repr=False)
 
     @functools.cached_property
@@ -100,9 +101,9 @@ class HandDetection:
         return None if self.build_mask is None else self.build_mask()
 
     @classmethod
-    def missing(cls, reason: str) -> 'HandDetection':
+    def missing(cls, reason: str, specks_only: bool = False) -> 'HandDetection':
         """Build a 'no hand' result."""
-        return cls(found=False, reason=reason)
+        return cls(found=False, reason=reason, specks_only=specks_only)
 
 
 @dataclass
@@ -120,8 +121,13 @@ class HandLocalizer:
         self.config = config or LocalizerConfig()
 
     def locate(self, depth_mm: np.ndarray, camera: CameraModel,
-               prior_center_mm: np.ndarray | None = None) -> HandDetection:
-        """Find the hand in (H, W) millimetres (0 = invalid), near ``prior_center_mm`` if given."""
+               prior_center_mm: np.ndarray | None = None,
+               only_near_prior: bool = False) -> HandDetection:
+        """
+        Find the hand in (H, W) millimetres (0 = invalid), near ``prior_center_mm`` if given.
+
+        Without a hand near the prior the whole image is searched, unless ``only_near_prior``.
+        """
         depth_mm = check_depth_image(depth_mm, camera)
         stride = max(1, depth_mm.shape[1] // self.config.work_width_px)
         depth_grid_mm = depth_mm[::stride, ::stride]
@@ -134,21 +140,28 @@ class HandLocalizer:
         blob = None
         if prior_center_mm is not None:
             near_prior = self._prior_region(depth_grid_mm, stride, camera, prior_center_mm)
-            blob, _ = self._find_blob(depth_grid_mm, in_range & near_prior, area_mm2_per_mm2)
+            blob, reason, specks = self._find_blob(depth_grid_mm, in_range & near_prior,
+                                                   area_mm2_per_mm2)
+            if blob is None and only_near_prior:
+                return HandDetection.missing(f'near the previous hand: {reason}', specks)
         if blob is None:
-            blob, reason = self._find_blob(depth_grid_mm, in_range, area_mm2_per_mm2)
+            blob, reason, specks = self._find_blob(depth_grid_mm, in_range, area_mm2_per_mm2)
         if blob is None:
-            return HandDetection.missing(reason)
+            return HandDetection.missing(reason, specks)
         return self._detection(depth_mm, camera, stride, blob)
 
     def _find_blob(self, depth_grid_mm: np.ndarray, candidates: np.ndarray,
-                   area_mm2_per_mm2: float) -> tuple[_Blob | None, str]:
-        """Return the nearest sizeable blob of the nearest band (behind specks), or why none."""
+                   area_mm2_per_mm2: float) -> tuple[_Blob | None, str, bool]:
+        """
+        Return the nearest sizeable blob of the nearest band (behind specks), '', False.
+
+        Without one: None, why not, and whether specks were all there was.
+        """
         config = self.config
-        reason = 'no candidate pixels'
+        reason, specks = 'no candidate pixels', False
         for _ in range(_SPECK_ROUNDS):
             if not candidates.any():
-                return None, reason
+                return None, reason, specks
             near_mm = _low_quantile(depth_grid_mm[candidates], config.nearest_fraction / 2.0)
             band = candidates & (depth_grid_mm <= near_mm + config.band_mm)
             _, labels = cv2.connectedComponents(band.view(np.uint8), connectivity=8)
@@ -162,12 +175,12 @@ class HandLocalizer:
                 if areas_mm2[nearest] > config.max_area_mm2:
                     return None, (f'nearest blob {areas_mm2[nearest]:.0f} mm^2 > '
                                   f'{config.max_area_mm2:.0f} mm^2 (not a hand: wall, table or '
-                                  'body in front?)')
-                return _Blob(mask=labels == nearest + 1, near_mm=near_mm), ''
-            reason = (f'largest blob {areas_mm2.max():.0f} mm^2 < {config.min_area_mm2:.0f} mm^2 '
-                      '(speck)')
+                                  'body in front?)'), False
+                return _Blob(mask=labels == nearest + 1, near_mm=near_mm), '', False
+            reason, specks = (f'largest blob {areas_mm2.max():.0f} mm^2 < '
+                              f'{config.min_area_mm2:.0f} mm^2 (speck)'), True
             candidates = candidates & ~band
-        return None, reason
+        return None, reason, specks
 
     def _prior_region(self, depth_grid_mm: np.ndarray, stride: int, camera: CameraModel,
                       prior_center_mm: np.ndarray) -> np.ndarray:

@@ -37,6 +37,10 @@ class Skeleton:
     def num_joints(self) -> int:
         return len(self.joint_names)
 
+    def hand_center(self, joints: np.ndarray) -> np.ndarray:
+        """Return the hand centre of (J, 3) joints (any unit): the mean of ``center_joints``."""
+        return joints[list(self.center_joints)].mean(axis=0)
+
     def index(self, joint_name: str) -> int:
         """Return the index of a joint by name."""
         return self.joint_names.index(joint_name)

@@ -36,7 +36,7 @@ CUBE_MM = 250.0
 TOLERANCE_MM = 0.1
 CPU_BACKENDS = ('torchscript', 'onnxruntime')
 TINY_SETTINGS = BenchSettings(warmup_calls=1, latency_calls=5, batch_calls=1, pipeline_runs=5,
-                              node_duration_s=0.5, num_frames=2)
+                              node_duration_s=0.5, num_frames=2, motion_frames=3)
 
 
 @pytest.fixture(scope='module', autouse=True)
@@ -163,16 +163,19 @@ def test_bench_measures_every_number_it_promises(model_dir):
         assert row['batch1_fps'] > 0 and 0 < row['p50_ms'] <= row['p90_ms'] <= row['p99_ms']
         assert set(row['batched']) == {'8', '32'} and min(row['batched'].values()) > 0
         assert row['max_error_mm'] < TOLERANCE_MM
-    stages = results['pipeline']['stages']
+    search, tracking = results['pipeline']['search'], results['pipeline']['tracking']
     for stage in ('decode', 'localize', 'refine', 'crop', 'infer', 'back_project', 'total'):
-        assert 0 <= stages[stage]['p50_ms'] <= stages[stage]['p99_ms']
-    assert results['pipeline']['found_fraction'] == 1.0
-    assert 'p50_ms' in stages['message'] or 'skipped' in stages['message']
+        assert 0 <= search['stages'][stage]['p50_ms'] <= search['stages'][stage]['p99_ms']
+    for mode in (search, tracking):
+        assert mode['found_fraction'] == 1.0
+        assert 'p50_ms' in mode['stages']['message'] or 'skipped' in mode['stages']['message']
+    assert search['tracked_fraction'] == 0.0
+    assert 0.0 < tracking['tracked_fraction'] <= 1.0   # test_inference.py checks tracking
     machine = results['machine']
     assert machine['cpu_model'] and machine['threads'] >= 1 and machine['torch']
     assert len(machine['load_average_start']) == len(machine['load_average_end']) == 3
     report = format_report(results)
-    assert 'auto = onnxruntime' in report and 'back_project' in report
+    assert 'auto = onnxruntime' in report and 'back_project' in report and 'followed' in report
 
 
 def test_bench_refuses_unknown_stages():

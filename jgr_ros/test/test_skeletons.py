@@ -108,3 +108,12 @@ def test_convert_joints_round_trip_between_same_joint_sets():
     back = convert_joints(convert_joints(joints, 'mano21', 'msra21'), 'msra21', 'mano21')
     np.testing.assert_array_equal(back, joints)
     assert back.dtype == np.float32
+
+
+def test_hand_center_is_the_mean_of_the_center_joints():
+    mano = get_skeleton('mano21')
+    joints = np.zeros((21, 3))
+    joints[mano.index('wrist')] = (10.0, 20.0, 500.0)
+    joints[mano.index('middle_mcp')] = (30.0, -20.0, 520.0)
+    np.testing.assert_allclose(mano.hand_center(joints), (20.0, 0.0, 510.0))
+    assert mano.center_joints == (mano.index('wrist'), mano.index('middle_mcp'))

@@ -7,7 +7,6 @@ from jgr_ros.training.samples import (
     AugmentationConfig,
     CropTransform,
     draw_transform,
-    hand_center_mm,
     make_center_sample,
     make_pose_sample,
 )
@@ -58,7 +57,7 @@ def test_center_sample_target_points_back_to_the_true_centre(frame):
     offset_mm = np.random.default_rng(3).normal(0.0, 30.0, 3)
     assert depth.shape == (1, 128, 128)
     np.testing.assert_allclose(target * 125.0, -offset_mm, rtol=1e-5)
-    assert np.linalg.norm(hand_center_mm(frame.joints_mm, MANO21)) > 200.0
+    assert np.linalg.norm(MANO21.hand_center(frame.joints_mm)) > 200.0
 
 
 def test_pose_samples_dataset_is_deterministic(frame):

@@ -16,7 +16,6 @@ from jgr_ros.errors import InputError
 from jgr_ros.hand_frame import wrist_frame
 from jgr_ros.inference import HandPoseResult
 from jgr_ros.skeletons import Skeleton
-from jgr_ros.training.samples import hand_center_mm
 import numpy as np
 from sensor_msgs.msg import CameraInfo, Image, RegionOfInterest
 from std_msgs.msg import Header
@@ -134,7 +133,7 @@ def ground_truth_msg(joints_m: np.ndarray, skeleton: Skeleton, header: Header,
         joints=[point_msg(joint) for joint in joints_m],
         joint_confidences=[1.0] * skeleton.num_joints, score=1.0,
         wrist=wrist_pose(joints_m, skeleton, right_hand) or Pose(position=point_msg(joints_m[0])),
-        center=point_msg(hand_center_mm(joints_m * MM_PER_M, skeleton) / MM_PER_M),
+        center=point_msg(skeleton.hand_center(joints_m)),
         handedness=HANDEDNESS.get(handedness, HandPose.HANDEDNESS_UNKNOWN), gesture=gesture)
 
 

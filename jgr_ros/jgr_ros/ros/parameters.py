@@ -71,9 +71,12 @@ HAND_POSE_PARAMETERS = (
                   + ', '.join(ARM_TO_HAND_DIRECTION)),
     ParameterSpec('hand_end_by_shape', True, 'take the less convex end of a long blob as the '
                   'hand (fingers) where that is clear, before arm_enters_from'),
-    ParameterSpec('refine_iterations', 2, 'centre-refinement network iterations (0: off)',
-                  (0, 10)),
-    ParameterSpec('tracking', True, "search near the previous frame's hand first"),
+    ParameterSpec('refine_iterations', 2, 'centre-refinement network iterations after a '
+                  'search of the image (0: off)', (0, 10)),
+    ParameterSpec('tracking', True, "follow the hand: start from the previous frame's hand "
+                  'instead of searching the image while the crop still holds it'),
+    ParameterSpec('relocalize_every', 15, 'followed frames between searches that confirm the '
+                  'hand (0: never)', (0, 10000)),
     ParameterSpec('min_score', 0.0, 'hands scoring lower are not published', (0.0, 1.0)),
     ParameterSpec('marker_scale_m', 0.012, 'RViz joint sphere diameter, m (bones: half)',
                   (0.001, 0.1)),
@@ -106,7 +109,8 @@ class RuntimeSettings:
             hand_end_by_shape=values['hand_end_by_shape'])
         estimator = EstimatorConfig(localizer=localizer,
                                     refine_iterations=values['refine_iterations'],
-                                    use_tracking_prior=values['tracking'])
+                                    tracking=values['tracking'],
+                                    relocalize_every=values['relocalize_every'])
         markers = MarkerStyle(joint_diameter_m=values['marker_scale_m'],
                               lifetime_s=values['marker_lifetime_s'],
                               finger_colors=values['marker_finger_colors'])

@@ -43,7 +43,6 @@ from jgr_ros.training.metrics import (
     write_uvd_file,
 )
 from jgr_ros.training.real_datasets import ICVLFrames, MSRA_SUBJECTS, MSRAFrames, NYUFrames
-from jgr_ros.training.samples import hand_center_mm
 from matplotlib import colormaps
 from matplotlib.figure import Figure
 import numpy as np
@@ -165,7 +164,7 @@ def predict_frames(model: PoseModel, frames: FrameSource,
     uvd = []
     for index in tqdm(range(len(frames)), desc='predicting', unit='frame'):
         frame = frames[index]
-        center_mm = (hand_center_mm(frame.joints_mm, model.skeleton) if centers_mm is None
+        center_mm = (model.skeleton.hand_center(frame.joints_mm) if centers_mm is None
                      else centers_mm[index])
         joints_mm = model.predict_at_centers(frame.depth_mm, frame.camera, center_mm[None])[0]
         uvd.append(frame.camera.project_uvd(joints_mm))

@@ -55,11 +55,6 @@ def draw_transform(rng: np.random.Generator, config: AugmentationConfig) -> Crop
     return CropTransform()
 
 
-def hand_center_mm(joints_mm: np.ndarray, skeleton: Skeleton) -> np.ndarray:
-    """Return the hand centre: the mean of the layout's centre joints, (3,) mm."""
-    return joints_mm[list(skeleton.center_joints)].mean(axis=0)
-
-
 def make_pose_sample(depth_mm: np.ndarray, camera: CameraModel, joints_mm: np.ndarray,
                      skeleton: Skeleton, cube_mm: float, transform: CropTransform,
                      size: int = 96) -> tuple[np.ndarray, np.ndarray, HandCrop]:
@@ -69,7 +64,7 @@ def make_pose_sample(depth_mm: np.ndarray, camera: CameraModel, joints_mm: np.nd
     Returns the (1, size, size) float32 input in [-1, 1], the (J, 3) float32 target (u, v in
     crop pixels / (size - 1), z = (Z - centre_z) / (cube / 2)) and the crop itself.
     """
-    center_mm = hand_center_mm(joints_mm, skeleton) + np.asarray(transform.center_offset_mm)
+    center_mm = skeleton.hand_center(joints_mm) + np.asarray(transform.center_offset_mm)
     cube = cube_mm * transform.cube_scale
     crop = crop_hand(depth_mm, camera, center_mm, (cube, cube, cube), size=size,
                      rotation_deg=transform.rotation_deg)
@@ -86,7 +81,7 @@ def make_center_sample(depth_mm: np.ndarray, camera: CameraModel, joints_mm: np.
     The crop is centred at the true centre plus a Gaussian 3-D offset (the error of a centre of
     mass); the target is the offset back to the true centre in units of cube / 2.
     """
-    true_center_mm = hand_center_mm(joints_mm, skeleton)
+    true_center_mm = skeleton.hand_center(joints_mm)
     offset_mm = rng.normal(0.0, offset_sigma_mm, 3)
     crop = crop_hand(depth_mm, camera, true_center_mm + offset_mm, (cube_mm,) * 3, size=size)
     target = -offset_mm / (cube_mm / 2.0)

@@ -26,7 +26,6 @@ from jgr_ros.training.evaluate import (
     TABLE_THRESHOLDS_MM,
 )
 from jgr_ros.training.metrics import mean_error_mm, per_joint_error_mm, success_rate
-from jgr_ros.training.samples import hand_center_mm
 import numpy as np
 
 TEST_CAMERA = 'realsense_d435_640x480'
@@ -54,7 +53,7 @@ def score(name: str, pred_mm: np.ndarray, gt_mm: np.ndarray) -> Score:
 def evaluate(pose_model: PoseModel, refiner: CenterRefiner, frames: SyntheticFrames) -> dict:
     """Run both protocols and the centre measurements over ``frames``; return the results."""
     estimator = HandPoseEstimator(pose_model, refiner)
-    estimator.config.use_tracking_prior = False  # independent frames
+    estimator.config.tracking = False  # independent frames
     count, joints = len(frames), pose_model.skeleton.num_joints
     gt = np.empty((count, joints, 3))
     at_gt_center, pipeline = np.full_like(gt, np.nan), np.full_like(gt, np.nan)
@@ -62,7 +61,7 @@ def evaluate(pose_model: PoseModel, refiner: CenterRefiner, frames: SyntheticFra
     for index in range(count):
         frame: LabelledFrame = frames[index]
         gt[index] = frame.joints_mm
-        center_mm = hand_center_mm(frame.joints_mm, pose_model.skeleton)
+        center_mm = pose_model.skeleton.hand_center(frame.joints_mm)
         at_gt_center[index] = pose_model.predict_at_centers(frame.depth_mm, frame.camera,
                                                             center_mm)[0]
         result = estimator.estimate(frame.depth_mm, frame.camera)

@@ -1,0 +1,263 @@
+# Copyright 2026 jgr_ros contributors. MIT License.
+"""
+Smoothly moving hands: a deterministic video of one hand in front of a camera.
+
+Where :func:`~jgr_ros.synthetic.scene.sample_scene` draws independent still frames,
+:class:`HandMotion` gives the scene at any time of one continuous sequence, for testing and
+benchmarking temporal tracking and for a synthetic camera that shows motion:
+
+- per sequence (from the seed): handedness, hand shape and a base orientation, drawn as for
+  still frames;
+- the hand centre (mean of the wrist and the middle MCP) follows a sum of three sinusoids per
+  axis with random frequencies and phases, time-scaled so that it moves at about
+  ``MotionConfig.speed_m_s``. Its depth spans ``SyntheticConfig.distance_range_m``, starting
+  farther where the hand would otherwise come within 5 cm of the camera plane (with the
+  default range, only a forearm pointing at the camera does), and its image position spans
+  the positions where every joint lies inside the image (with the margin still frames keep),
+  computed exactly for the current depth, pose and orientation (mid-way where none does);
+- the orientation wobbles about the base orientation by at most ``MotionConfig.turn_deg``
+  (a rotation about a slowly turning axis through the hand centre, sinusoidal per camera
+  axis);
+- the fingers blend with a smoothstep between key poses, one every
+  ``MotionConfig.pose_period_s`` seconds, drawn as still frames draw theirs (gestures and
+  natural poses); blends of poses within the joint limits stay within them.
+
+Everything is continuous in time. There is no clutter (no body, wall, table or distractor);
+the forearm is part of the hand as in still frames.
+
+    camera = get_camera_preset('realsense_d435_640x480')
+    scene = HandMotion(camera, seed=3).scene_at(1.25)         # the Scene at t = 1.25 s
+    frames = motion_frames(camera, seed=3, count=90, rate_hz=30.0)   # 3 s of video
+"""
+
+from dataclasses import dataclass, replace
+import math
+
+from jgr_ros.camera import CameraModel
+from jgr_ros.errors import InputError
+from jgr_ros.skeletons import get_skeleton
+from jgr_ros.synthetic.generator import SyntheticFrame, SyntheticHandGenerator
+from jgr_ros.synthetic.hand_model import HandGeometry, HandPose, HandShape, pose_hand, rotations
+from jgr_ros.synthetic.poses import gesture_pose, natural_pose, sample_orientation
+from jgr_ros.synthetic.scene import (
+    _MIN_Z_CLEARANCE_M,
+    _PLACEMENT_MARGIN_PX,
+    Scene,
+    SyntheticConfig,
+)
+import numpy as np
+
+_MANO = get_skeleton('mano21')
+# Independent random streams of one sequence (SeedSequence spawn keys under the seed).
+_KEY_POSE_STREAM, _SENSOR_STREAM, _NOISE_STREAM = 1, 2, 3
+# Centre path: per axis, sum of sinusoids with these amplitudes and nominal frequencies
+# (path time units; each frequency is scaled by a random factor in _FREQUENCY_JITTER).
+_PATH_AMPLITUDES = np.array([1.0, 0.5, 0.25])
+_PATH_FREQUENCIES = np.array([1.0, 1.9, 3.7])
+_FREQUENCY_JITTER = (0.8, 1.25)
+_CALIBRATION_SPAN = 400.0   # path time over which the mean speed is measured
+_CALIBRATION_STEP = 0.02
+# Orientation wobble: per camera axis, two sinusoids (amplitudes 1 and 0.5), rad/s.
+_WOBBLE_AMPLITUDES = np.array([1.0, 0.5])
+_WOBBLE_RATES_RAD_S = ((0.6, 1.2), (1.3, 2.2))
+_MAX_TURN_DEG = 90.0
+
+
+@dataclass(frozen=True)
+class MotionConfig:
+    """How a hand moves: speed of its centre, orientation wobble, rate of pose changes."""
+
+    speed_m_s: float = 0.3       # mean speed of the hand centre
+    turn_deg: float = 25.0       # largest rotation away from the base orientation
+    pose_period_s: float = 1.5   # a new key pose every this many seconds, blended smoothly
+
+    def __post_init__(self) -> None:
+        """Validate the values (InputError)."""
+        if not (math.isfinite(self.speed_m_s) and self.speed_m_s > 0.0):
+            raise InputError(f'MotionConfig.speed_m_s must be finite and > 0, got '
+                             f'{self.speed_m_s}')
+        if not 0.0 <= self.turn_deg <= _MAX_TURN_DEG:
+            raise InputError(f'MotionConfig.turn_deg must be in [0, {_MAX_TURN_DEG:g}], got '
+                             f'{self.turn_deg}')
+        if not (math.isfinite(self.pose_period_s) and self.pose_period_s > 0.0):
+            raise InputError(f'MotionConfig.pose_period_s must be finite and > 0, got '
+                             f'{self.pose_period_s}')
+
+
+class HandMotion:
+    """
+    One hand moving smoothly in front of a camera, deterministic for (camera, seed, configs).
+
+    :meth:`scene_at` is a pure function of time: the same time gives the same scene bit for
+    bit, whatever was asked before. Scenes have no clutter (``clutter=None``, ``planes=()``).
+    The camera's distortion, if any, is dropped as :class:`SyntheticHandGenerator` drops it.
+    """
+
+    def __init__(self, camera: CameraModel, seed: int, config: SyntheticConfig | None = None,
+                 motion: MotionConfig | None = None) -> None:
+        """Draw the sequence's hand, base orientation and path from ``seed`` (an int >= 0)."""
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+            raise InputError(f'seed must be a non-negative integer, got {seed!r}')
+        self.camera = replace(camera, distortion=()) if camera.has_distortion else camera
+        self.seed = int(seed)
+        self.config = SyntheticConfig() if config is None else config
+        self.motion = MotionConfig() if motion is None else motion
+        rng = np.random.default_rng(self.seed)
+        self.handedness = 'left' if rng.random() < self.config.left_hand_probability else 'right'
+        self.shape = HandShape.sample(rng, self.config.hand_scale_range)
+        self.base_orientation = sample_orientation(rng, self.config.any_rotation_probability)
+        self._path_frequencies = _PATH_FREQUENCIES * rng.uniform(*_FREQUENCY_JITTER, (3, 3))
+        self._path_phases = rng.uniform(0.0, 2.0 * np.pi, (3, 3))
+        self._wobble_rates = np.stack([rng.uniform(low, high, 3)
+                                       for low, high in _WOBBLE_RATES_RAD_S], axis=1)
+        self._wobble_phases = rng.uniform(0.0, 2.0 * np.pi, (3, 2))
+        self._key_poses: dict[int, tuple[str, np.ndarray]] = {}
+        self._path_rate = self._calibrated_path_rate()
+
+    def scene_at(self, time_s: float) -> Scene:
+        """Return the scene at ``time_s`` seconds (>= 0) after the start of the sequence."""
+        gesture, pose = self.pose_at(time_s)
+        geometry = self._geometry(pose)
+        rotation = self.orientation_at(time_s)
+        center, joint_offsets, sphere_offsets = _offsets(geometry, rotation)
+        position = self._centers(np.array([self._path_rate * time_s]), joint_offsets[None],
+                                 sphere_offsets[None], geometry.mesh.radii_m)[0]
+        translation = position - rotation @ center
+        joints_m = geometry.joints_m @ rotation.T + translation
+        return Scene(geometry.mesh.transformed(rotation, translation),
+                     joints_m.astype(np.float32), gesture, self.handedness, None, ())
+
+    def pose_at(self, time_s: float) -> tuple[str, HandPose]:
+        """
+        Return (gesture, pose) at ``time_s``: the smoothstep blend of the two key poses around it.
+
+        The gesture is that of the key pose that dominates the blend ('' for a natural pose).
+        """
+        time_s = _checked_time(time_s)
+        phase = time_s / self.motion.pose_period_s
+        index = math.floor(phase)
+        u = phase - index
+        blend = u * u * (3.0 - 2.0 * u)  # smoothstep: C1, flat at the key poses
+        (gesture0, angles0), (gesture1, angles1) = self._key_pose(index), self._key_pose(index + 1)
+        pose = HandPose((1.0 - blend) * angles0 + blend * angles1).clipped()
+        return (gesture0 if blend < 0.5 else gesture1), pose
+
+    def orientation_at(self, time_s: float) -> np.ndarray:
+        """Return the hand-to-camera rotation (3, 3) at ``time_s``: the base one, wobbled."""
+        time_s = _checked_time(time_s)
+        waves = np.sin(self._wobble_rates * time_s + self._wobble_phases) @ _WOBBLE_AMPLITUDES
+        # Each component within [-1, 1] / sqrt(3): the rotation angle is at most turn_deg.
+        rotation_vector = (np.deg2rad(self.motion.turn_deg) / math.sqrt(3.0)
+                           * waves / _WOBBLE_AMPLITUDES.sum())
+        angle = float(np.linalg.norm(rotation_vector))
+        axis = rotation_vector / angle if angle > 0.0 else np.zeros(3)
+        return rotations(axis[None], np.array([angle]))[0] @ self.base_orientation
+
+    def _key_pose(self, index: int) -> tuple[str, np.ndarray]:
+        """Key pose ``index`` (gesture, angles): drawn from its own stream, so order-free."""
+        if index not in self._key_poses:
+            rng = np.random.default_rng(np.random.SeedSequence(
+                self.seed, spawn_key=(_KEY_POSE_STREAM, index)))
+            if rng.random() < self.config.gesture_probability:
+                gesture = str(rng.choice(self.config.gestures))
+                pose = gesture_pose(gesture, self.shape, rng)
+            else:
+                gesture, pose = '', natural_pose(rng)
+            self._key_poses[index] = (gesture, pose.angles_deg)
+        return self._key_poses[index]
+
+    def _geometry(self, pose: HandPose) -> HandGeometry:
+        geometry = pose_hand(pose, self.shape)
+        return geometry.mirrored() if self.handedness == 'left' else geometry
+
+    def _path(self, path_time: np.ndarray) -> np.ndarray:
+        """(N, 3) path coordinates in [-1, 1] (image x, image y, depth) at path times (N,)."""
+        waves = np.sin(path_time[:, None, None] * self._path_frequencies + self._path_phases)
+        return waves @ _PATH_AMPLITUDES / _PATH_AMPLITUDES.sum()
+
+    def _centers(self, path_time: np.ndarray, joint_offsets: np.ndarray,
+                 sphere_offsets: np.ndarray, radii_m: np.ndarray) -> np.ndarray:
+        """
+        Return (N, 3) hand centres at path times (N,) for hands with these offsets.
+
+        ``joint_offsets`` (N, 21, 3) and ``sphere_offsets`` (N, S, 3) are relative to the hand
+        centre, in camera axes. The depth spans the distance range, from wherever the nearest
+        sphere keeps its clearance from the camera plane. For that depth, each joint bounds
+        the centre's x/z and y/z linearly (pinhole projection); the centre spans the interval
+        that keeps every joint inside the image, or sits mid-way where none does.
+        """
+        path = self._path(path_time)
+        near_m, far_m = self.config.distance_range_m
+        clearance_m = np.max(radii_m - sphere_offsets[..., 2], axis=-1) + _MIN_Z_CLEARANCE_M
+        near_m = np.maximum(near_m, clearance_m)
+        far_m = np.maximum(far_m, near_m)
+        depth_m = near_m + (path[:, 2] + 1.0) / 2.0 * (far_m - near_m)
+        camera = self.camera
+        focal, principal = np.array([camera.fx, camera.fy]), np.array([camera.cx, camera.cy])
+        first = (_PLACEMENT_MARGIN_PX - principal) / focal
+        last = (np.array([camera.width, camera.height]) - _PLACEMENT_MARGIN_PX - principal) / focal
+        joint_depth = (depth_m[:, None] + joint_offsets[..., 2])[..., None]
+        bounds = [(edge * joint_depth - joint_offsets[..., :2]) / depth_m[:, None, None]
+                  for edge in (first, last)]
+        lower = np.minimum(*bounds).max(axis=1)
+        upper = np.maximum(*bounds).min(axis=1)
+        xy = (lower + upper) / 2.0 + path[:, :2] * np.maximum(upper - lower, 0.0) / 2.0
+        return np.concatenate([xy, np.ones((len(xy), 1))], axis=1) * depth_m[:, None]
+
+    def _calibrated_path_rate(self) -> float:
+        """
+        Path time per second that gives the configured mean speed.
+
+        Measured on the first key pose in the base orientation over a long stretch of path;
+        the wobble and the pose changes add a little motion of their own.
+        """
+        geometry = self._geometry(HandPose(self._key_pose(0)[1]))
+        _, joint_offsets, sphere_offsets = _offsets(geometry, self.base_orientation)
+        path_time = np.arange(0.0, _CALIBRATION_SPAN, _CALIBRATION_STEP)
+        centers = self._centers(path_time, joint_offsets[None], sphere_offsets[None],
+                                geometry.mesh.radii_m)
+        path_speed = np.linalg.norm(np.diff(centers, axis=0), axis=1).sum() / path_time[-1]
+        return self.motion.speed_m_s / path_speed if path_speed > 1e-9 else 0.0
+
+
+def motion_frames(camera: CameraModel, seed: int, count: int, rate_hz: float,
+                  config: SyntheticConfig | None = None, motion: MotionConfig | None = None
+                  ) -> list[SyntheticFrame]:
+    """
+    Render frames 0 .. count-1 of sequence ``seed``, frame i at time i / rate_hz.
+
+    Whether the sensor model applies is decided once per sequence (with the config's
+    ``sensor_probability``); its noise is drawn per frame from (seed, i), so every frame is
+    deterministic on its own.
+    """
+    if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 0:
+        raise InputError(f'count must be a non-negative integer, got {count!r}')
+    if not (math.isfinite(rate_hz) and rate_hz > 0.0):
+        raise InputError(f'rate_hz must be finite and > 0, got {rate_hz}')
+    hand = HandMotion(camera, seed, config, motion)
+    sensor_rng = np.random.default_rng(np.random.SeedSequence(hand.seed,
+                                                              spawn_key=(_SENSOR_STREAM,)))
+    noisy = sensor_rng.random() < hand.config.sensor_probability
+    generator = SyntheticHandGenerator(hand.camera, replace(hand.config,
+                                                            sensor_probability=float(noisy)))
+    frames = []
+    for i in range(count):
+        rng = np.random.default_rng(np.random.SeedSequence(hand.seed,
+                                                           spawn_key=(_NOISE_STREAM, i)))
+        frames.append(generator.render(hand.scene_at(i / rate_hz), rng))
+    return frames
+
+
+def _offsets(geometry: HandGeometry, rotation: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return the hand centre (hand frame) and the rotated joint and sphere offsets from it."""
+    center = _MANO.hand_center(geometry.joints_m)
+    return (center, (geometry.joints_m - center) @ rotation.T,
+            (geometry.mesh.centers_m - center) @ rotation.T)
+
+
+def _checked_time(time_s: float) -> float:
+    time_s = float(time_s)
+    if not (math.isfinite(time_s) and time_s >= 0.0):
+        raise InputError(f'time must be finite and >= 0 seconds, got {time_s}')
+    return time_s
