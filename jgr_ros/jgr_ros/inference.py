@@ -37,6 +37,9 @@ from torch.nn.utils.fusion import fuse_conv_bn_eval
 
 # A joint this far in front of the observed surface (mm) gets confidence exp(-1).
 CONFIDENCE_SCALE_MM = 30.0
+# A followed crop more filled than this is a surface the hand left, not a hand: true hands
+# filled at most 0.87 of it in 300 synthetic frames with body, wall and table behind them.
+MAX_HAND_FILL = 0.95
 
 
 def shipped_model_path(name: str) -> pathlib.Path:
@@ -343,11 +346,11 @@ class EstimatorConfig:
     localizer: LocalizerConfig = field(default_factory=LocalizerConfig)
     refine_iterations: int = 2            # centre refinements after a search of the image
     tracking: bool = True                 # follow the hand (see HandPoseEstimator)
-    relocalize_every: int = 15            # followed frames between confirming searches
+    tracking_refine_iterations: int = 1   # centre refinements on a followed hand
 
     def __post_init__(self) -> None:
-        """Reject counts that cannot work, with the setting's name in the message."""
-        for name in ('refine_iterations', 'relocalize_every'):
+        """Reject settings that cannot work, with the setting's name in the message."""
+        for name in ('refine_iterations', 'tracking_refine_iterations'):
             if getattr(self, name) < 0:
                 raise InputError(f'{name} must be >= 0, got {getattr(self, name)}')
 
@@ -412,12 +415,12 @@ class HandPoseEstimator:
     With ``config.tracking`` it follows the hand from frame to frame. A frame after one with a
     hand starts from that hand's centre as the network saw it (the mean of its centre joints,
     the point crops are built around), moved on by the centre's last frame-to-frame motion
-    (constant velocity): no search of the image and, by default, no refinement, about a third
-    of the pipeline's time. The hand counts as followed while the crop around
-    that centre still holds at least the localiser's ``min_area_mm2`` of surface inside the
-    cube; every ``relocalize_every`` followed frames the localiser searches again (near the
-    hand first) and its answer wins: no hand, or a hand elsewhere, ends the following. Without a
-    followed hand, the search looks near the last one first.
+    (constant velocity), then refined ``tracking_refine_iterations`` times (one by default:
+    without it, a hand first found on its forearm stays there). Such a frame needs no search of
+    the image and one refinement instead of two; on moving synthetic hands it is faster and
+    more accurate than a searched frame (docs/performance.md). The hand stays followed while
+    the crop can hold one (see :meth:`_holds_hand`); otherwise the frame is searched, near the
+    last hand first.
     """
 
     def __init__(self, pose_model: PoseModel, refiner: CenterRefiner | None = None,
@@ -427,7 +430,6 @@ class HandPoseEstimator:
         self.localizer = HandLocalizer(self.config.localizer)
         self._followed_center_mm: np.ndarray | None = None   # None: no hand being followed
         self._last_center_mm: np.ndarray | None = None       # the last hand's, for the search
-        self._followed_frames = 0
 
     @classmethod
     def from_files(cls, model_path=None, center_model_path=None, device: str = 'auto',
@@ -444,17 +446,16 @@ class HandPoseEstimator:
     def reset_tracking(self) -> None:
         """Forget the followed hand: the next frame is searched from scratch."""
         self._followed_center_mm = self._last_center_mm = None
-        self._followed_frames = 0
 
     def estimate(self, depth_mm: np.ndarray, camera: CameraModel) -> HandPoseResult:
         """Run the whole pipeline; bad input raises InputError, no hand gives found=False."""
         camera.check_image_size(*depth_mm.shape)
         watch = _Stopwatch()
-        if self._followed_center_mm is not None and self._still_there(depth_mm, camera, watch):
-            result = self._estimate_at(depth_mm, camera, self._followed_center_mm, 0, watch)
+        if self._followed_center_mm is not None:
+            result = self._estimate_at(depth_mm, camera, self._followed_center_mm,
+                                       self.config.tracking_refine_iterations, watch)
             if result is not None:
                 result.tracked = True
-                self._followed_frames += 1
                 return self._remember(result)
         prior_mm = self._last_center_mm if self.config.tracking else None
         detection = self.localizer.locate(depth_mm, camera, prior_mm)
@@ -464,25 +465,7 @@ class HandPoseEstimator:
             return HandPoseResult(False, detection.reason, timings_ms=watch.timings_ms)
         result = self._estimate_at(depth_mm, camera, detection.center_mm,
                                    self.config.refine_iterations, watch, require_hand=False)
-        self._followed_frames = 0
         return self._remember(result)
-
-    def _still_there(self, depth_mm: np.ndarray, camera: CameraModel,
-                     watch: _Stopwatch) -> bool:
-        """
-        Every relocalize_every followed frames: whether the localiser agrees there may be a hand.
-
-        It searches near the followed hand only. Nothing in range there, or a blob too large to
-        be a hand (a wall, table or body the crop has slid onto), ends the following; a hand,
-        or specks (a fist edge-on can be smaller than min_area_mm2), keeps it.
-        """
-        every = self.config.relocalize_every
-        if every == 0 or self._followed_frames % every != every - 1:
-            return True
-        detection = self.localizer.locate(depth_mm, camera, self._followed_center_mm,
-                                          only_near_prior=True)
-        watch.lap('localize')
-        return detection.found or detection.specks_only
 
     def _estimate_at(self, depth_mm: np.ndarray, camera: CameraModel, start_mm: np.ndarray,
                      refine_iterations: int, watch: _Stopwatch,
@@ -491,7 +474,7 @@ class HandPoseEstimator:
         center_mm = start_mm
         if self.refiner is not None and refine_iterations > 0:
             center_mm = self.refiner.refine(depth_mm, camera, center_mm, refine_iterations)
-        watch.lap('refine')
+            watch.lap('refine')
         crop = self.pose_model.crop(depth_mm, camera, center_mm)
         watch.lap('crop')
         if require_hand and not self._holds_hand(crop):
@@ -506,9 +489,15 @@ class HandPoseEstimator:
                               start_mm, crop.roi, crop, timings_ms=watch.timings_ms)
 
     def _holds_hand(self, crop: HandCrop) -> bool:
-        """Whether at least the localiser's min_area_mm2 of surface lies inside the cube."""
-        inside_fraction = np.count_nonzero(crop.image < 1.0) / crop.image.size
-        return inside_fraction * self.pose_model.cube_mm ** 2 >= self.config.localizer.min_area_mm2
+        """
+        Whether the crop's surface inside the cube can be a hand.
+
+        At least the localiser's ``min_area_mm2`` of it, and not nearly all the crop: that is a
+        wall, table or body the hand has left (the localiser finds it too large as well).
+        """
+        filled = np.count_nonzero(crop.image < 1.0) / crop.image.size
+        area_mm2 = filled * self.pose_model.cube_mm ** 2
+        return area_mm2 >= self.config.localizer.min_area_mm2 and filled <= MAX_HAND_FILL
 
     def _remember(self, result: HandPoseResult) -> HandPoseResult:
         center_mm = self.skeleton.hand_center(result.joints_mm)

@@ -20,9 +20,9 @@ Find the hand in a depth image without any external centre: the nearest sizeable
    leaves unclear cases, like an edge-on hand, to ``arm_enters_from``.
 4. The centre is the 3-D centroid (mm) of those points, i.e. of the visible hand surface.
 
-With a tracking prior the search is first restricted to the prior's neighbourhood, then falls
-back to the whole image. :func:`refine_center` improves the centre with a learned regressor
-(DeepPrior++ style).
+With a tracking prior the search first takes only blobs reaching into the prior's neighbourhood
+(each still measured whole), then falls back to the whole image. :func:`refine_center`
+improves the centre with a learned regressor (DeepPrior++ style).
 """
 
 from dataclasses import dataclass, field
@@ -92,7 +92,6 @@ class HandDetection:
     reason: str                               # '' when found, else why not (logs, diagnostics)
     center_mm: np.ndarray | None = None       # (3,) camera optical frame, millimetres
     center_uvd: np.ndarray | None = None      # (3,) its pixel u, v and depth in millimetres
-    specks_only: bool = False                 # not found, but smaller blobs than min_area_mm2
     build_mask: Callable[[], np.ndarray] | None = field(default=None, repr=False)
 
     @functools.cached_property
@@ -101,9 +100,9 @@ class HandDetection:
         return None if self.build_mask is None else self.build_mask()
 
     @classmethod
-    def missing(cls, reason: str, specks_only: bool = False) -> 'HandDetection':
+    def missing(cls, reason: str) -> 'HandDetection':
         """Build a 'no hand' result."""
-        return cls(found=False, reason=reason, specks_only=specks_only)
+        return cls(found=False, reason=reason)
 
 
 @dataclass
@@ -121,13 +120,8 @@ class HandLocalizer:
         self.config = config or LocalizerConfig()
 
     def locate(self, depth_mm: np.ndarray, camera: CameraModel,
-               prior_center_mm: np.ndarray | None = None,
-               only_near_prior: bool = False) -> HandDetection:
-        """
-        Find the hand in (H, W) millimetres (0 = invalid), near ``prior_center_mm`` if given.
-
-        Without a hand near the prior the whole image is searched, unless ``only_near_prior``.
-        """
+               prior_center_mm: np.ndarray | None = None) -> HandDetection:
+        """Find the hand in (H, W) millimetres (0 = invalid), near ``prior_center_mm`` if given."""
         depth_mm = check_depth_image(depth_mm, camera)
         stride = max(1, depth_mm.shape[1] // self.config.work_width_px)
         depth_grid_mm = depth_mm[::stride, ::stride]
@@ -140,47 +134,49 @@ class HandLocalizer:
         blob = None
         if prior_center_mm is not None:
             near_prior = self._prior_region(depth_grid_mm, stride, camera, prior_center_mm)
-            blob, reason, specks = self._find_blob(depth_grid_mm, in_range & near_prior,
-                                                   area_mm2_per_mm2)
-            if blob is None and only_near_prior:
-                return HandDetection.missing(f'near the previous hand: {reason}', specks)
+            blob, _ = self._find_blob(depth_grid_mm, in_range, area_mm2_per_mm2, near_prior)
         if blob is None:
-            blob, reason, specks = self._find_blob(depth_grid_mm, in_range, area_mm2_per_mm2)
+            blob, reason = self._find_blob(depth_grid_mm, in_range, area_mm2_per_mm2)
         if blob is None:
-            return HandDetection.missing(reason, specks)
+            return HandDetection.missing(reason)
         return self._detection(depth_mm, camera, stride, blob)
 
     def _find_blob(self, depth_grid_mm: np.ndarray, candidates: np.ndarray,
-                   area_mm2_per_mm2: float) -> tuple[_Blob | None, str, bool]:
+                   area_mm2_per_mm2: float, region: np.ndarray | None = None
+                   ) -> tuple[_Blob | None, str]:
         """
-        Return the nearest sizeable blob of the nearest band (behind specks), '', False.
+        Return the nearest sizeable blob of the nearest band (behind specks), or why none.
 
-        Without one: None, why not, and whether specks were all there was.
+        With a ``region``, the band starts at the region's nearest depth and only blobs reaching
+        into it count, each with its whole size: a wall is no hand because part of it is near.
         """
         config = self.config
-        reason, specks = 'no candidate pixels', False
+        region = candidates if region is None else candidates & region
+        reason = 'no candidate pixels'
         for _ in range(_SPECK_ROUNDS):
-            if not candidates.any():
-                return None, reason, specks
-            near_mm = _low_quantile(depth_grid_mm[candidates], config.nearest_fraction / 2.0)
+            if not region.any():
+                return None, reason
+            near_mm = _low_quantile(depth_grid_mm[region], config.nearest_fraction / 2.0)
             band = candidates & (depth_grid_mm <= near_mm + config.band_mm)
             _, labels = cv2.connectedComponents(band.view(np.uint8), connectivity=8)
             blob_index, blob_depth_mm = labels[band] - 1, depth_grid_mm[band]
             areas_mm2 = area_mm2_per_mm2 * np.bincount(blob_index,
                                                        weights=np.square(blob_depth_mm))
-            sizeable = np.flatnonzero(areas_mm2 >= config.min_area_mm2)
+            in_region = np.zeros(len(areas_mm2), bool)
+            in_region[labels[band & region] - 1] = True
+            sizeable = np.flatnonzero((areas_mm2 >= config.min_area_mm2) & in_region)
             if sizeable.size:
                 fronts_mm = _quantile_per_label(blob_index, blob_depth_mm, _BLOB_FRONT_QUANTILE)
                 nearest = sizeable[np.argmin(fronts_mm[sizeable])]
                 if areas_mm2[nearest] > config.max_area_mm2:
                     return None, (f'nearest blob {areas_mm2[nearest]:.0f} mm^2 > '
                                   f'{config.max_area_mm2:.0f} mm^2 (not a hand: wall, table or '
-                                  'body in front?)'), False
-                return _Blob(mask=labels == nearest + 1, near_mm=near_mm), '', False
-            reason, specks = (f'largest blob {areas_mm2.max():.0f} mm^2 < '
-                              f'{config.min_area_mm2:.0f} mm^2 (speck)'), True
-            candidates = candidates & ~band
-        return None, reason, specks
+                                  'body in front?)')
+                return _Blob(mask=labels == nearest + 1, near_mm=near_mm), ''
+            reason = (f'largest blob {areas_mm2[in_region].max():.0f} mm^2 < '
+                      f'{config.min_area_mm2:.0f} mm^2 (speck)')
+            candidates, region = candidates & ~band, region & ~band
+        return None, reason
 
     def _prior_region(self, depth_grid_mm: np.ndarray, stride: int, camera: CameraModel,
                       prior_center_mm: np.ndarray) -> np.ndarray:

@@ -124,6 +124,14 @@ def test_tracking_prior_picks_the_hand_near_it_and_falls_back_to_the_nearest():
     np.testing.assert_allclose(lost.center_mm, nearest.center_mm)
 
 
+def test_a_wall_near_the_prior_is_measured_whole_and_is_no_hand():
+    # The prior's neighbourhood holds only a piece of the wall, small enough to be a hand.
+    wall_mm = np.full((CAMERA.height, CAMERA.width), 700.0, np.float32)
+    detection = HandLocalizer().locate(wall_mm, CAMERA, prior_center_mm=[0.0, 0.0, 700.0])
+    assert not detection.found
+    assert re.fullmatch(r'nearest blob \d+ mm\^2 > 150000 mm\^2 \(not a hand.*', detection.reason)
+
+
 @pytest.mark.parametrize('scene, reason', [
     ('invalid', 'no valid depth in range 150-1500 mm'),
     ('beyond range', 'no valid depth in range 150-1500 mm'),

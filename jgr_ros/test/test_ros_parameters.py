@@ -32,11 +32,9 @@ def test_yaml_sets_every_declared_parameter_to_its_default_with_its_type(node, s
 def test_runtime_settings_map_parameters_onto_the_pipeline():
     values = yaml_parameters('hand_pose_node')
     settings = RuntimeSettings.from_parameters({**values, 'max_depth_mm': 900.0,
-                                                'tracking': False, 'marker_scale_m': 0.02,
-                                                'relocalize_every': 5})
+                                                'tracking': False, 'marker_scale_m': 0.02})
     assert settings.estimator.localizer.max_depth_mm == 900.0
     assert settings.estimator.tracking is False
-    assert settings.estimator.relocalize_every == 5
     assert settings.markers.bone_width_m == 0.01
     with pytest.raises(InputError, match='min_depth_mm'):
         RuntimeSettings.from_parameters({**values, 'min_depth_mm': 1000.0, 'max_depth_mm': 900.0})

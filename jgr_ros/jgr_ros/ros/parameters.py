@@ -75,8 +75,8 @@ HAND_POSE_PARAMETERS = (
                   'search of the image (0: off)', (0, 10)),
     ParameterSpec('tracking', True, "follow the hand: start from the previous frame's hand "
                   'instead of searching the image while the crop still holds it'),
-    ParameterSpec('relocalize_every', 15, 'followed frames between searches that confirm the '
-                  'hand (0: never)', (0, 10000)),
+    ParameterSpec('tracking_refine_iterations', 1, 'centre-refinement iterations on a '
+                  'followed hand', (0, 10)),
     ParameterSpec('min_score', 0.0, 'hands scoring lower are not published', (0.0, 1.0)),
     ParameterSpec('marker_scale_m', 0.012, 'RViz joint sphere diameter, m (bones: half)',
                   (0.001, 0.1)),
@@ -110,7 +110,8 @@ class RuntimeSettings:
         estimator = EstimatorConfig(localizer=localizer,
                                     refine_iterations=values['refine_iterations'],
                                     tracking=values['tracking'],
-                                    relocalize_every=values['relocalize_every'])
+                                    tracking_refine_iterations=values[
+                                        'tracking_refine_iterations'])
         markers = MarkerStyle(joint_diameter_m=values['marker_scale_m'],
                               lifetime_s=values['marker_lifetime_s'],
                               finger_colors=values['marker_finger_colors'])
