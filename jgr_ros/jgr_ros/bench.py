@@ -327,15 +327,25 @@ def ros_unavailable() -> str:
 
 
 def bench_node(pose_path: pathlib.Path, center_path: pathlib.Path, device: torch.device,
-               frames: list[SyntheticFrame], settings: BenchSettings) -> dict:
-    """Feed hand_pose_node at each input rate in turn; latency and processed fraction per rate."""
+               frames: list[SyntheticFrame], settings: BenchSettings,
+               cpu_threads: int = 0) -> dict:
+    """
+    Feed hand_pose_node at each input rate in turn; latency and processed fraction per rate.
+
+    ``cpu_threads`` is the node's parameter (0: its default, all cores but one).
+    """
     unavailable = ros_unavailable()
     if unavailable:
         return {'skipped': unavailable}
-    with NodeRig(pose_path, center_path, device, frames) as rig:
-        rig.wait_until_ready()
-        return {str(rate_fps): rig.measure(rate_fps, settings.node_duration_s)
-                for rate_fps in NODE_RATES_FPS}
+    threads = torch.get_num_threads()
+    try:
+        with NodeRig(pose_path, center_path, device, frames, cpu_threads) as rig:
+            rig.wait_until_ready()
+            return {'cpu_threads': torch.get_num_threads(),   # as the node set them
+                    'rates': {str(rate_fps): rig.measure(rate_fps, settings.node_duration_s)
+                              for rate_fps in NODE_RATES_FPS}}
+    finally:
+        torch.set_num_threads(threads)
 
 
 class NodeRig:
@@ -355,7 +365,7 @@ class NodeRig:
     WARMUP_S = 1.0
 
     def __init__(self, pose_path: pathlib.Path, center_path: pathlib.Path,
-                 device: torch.device, frames: list[SyntheticFrame]):
+                 device: torch.device, frames: list[SyntheticFrame], cpu_threads: int = 0):
         """Start the context, the node (loads the models), the stand-in and the listener."""
         from jgr_msgs.msg import HandPoseArray
         from jgr_ros.ros.conversions import camera_info_msg, image_msg_from_depth, stamp_ns
@@ -375,7 +385,8 @@ class NodeRig:
                                   parameter_overrides=[
                                       Parameter('model', value=str(pose_path)),
                                       Parameter('center_model', value=str(center_path)),
-                                      Parameter('device', value=str(device))])
+                                      Parameter('device', value=str(device)),
+                                      Parameter('cpu_threads', value=cpu_threads)])
         self._io = rclpy.create_node('jgr_bench', context=self._context, namespace=namespace)
         self._depth_pub = self._io.create_publisher(Image, 'depth/image_raw',
                                                     qos_profile_sensor_data)
@@ -533,12 +544,13 @@ def _stage_cells(row: dict) -> str:
 
 
 def _node_table(node: dict) -> list[str]:
-    lines = ['Node over DDS: depth stamp -> HandPoseArray received']
+    lines = ['Node over DDS: depth stamp -> HandPoseArray received'
+             + (f' (network threads: {node["cpu_threads"]})' if 'cpu_threads' in node else '')]
     if 'skipped' in node:
         return lines + [f'skipped: {node["skipped"]}']
     lines.append(f'{"input fps":>9} {"processed":>10} {"p50 ms":>8} {"p90 ms":>8} '
                  f'{"p99 ms":>8}')
-    for rate, row in node.items():
+    for rate, row in node['rates'].items():
         lines.append(f'{rate:>9} {row["processed_fraction"]:10.1%} {_percentile_cells(row)}')
     return lines
 
@@ -607,7 +619,8 @@ def run_bench(args: argparse.Namespace, settings: BenchSettings) -> dict:
             results['pipeline'] = bench_pipeline(pose_path, center_path, device, frames,
                                                  moving, settings)
         if 'node' in args.stages:
-            results['node'] = bench_node(pose_path, center_path, device, moving, settings)
+            results['node'] = bench_node(pose_path, center_path, device, moving, settings,
+                                         args.threads or 0)
     results['machine']['load_average_end'] = list(os.getloadavg())
     return results
 

@@ -42,6 +42,8 @@ def decode_depth(data: Buffer, width: int, height: int, encoding: str, step: int
     rows = buffer[:step * height].reshape(height, step)[:, :row_bytes]
     byte_order = '>' if is_bigendian else '<'
     pixels = rows.view(pixel_dtype.newbyteorder(byte_order))
+    if pixels.dtype.kind == 'u':   # whole millimetres: 0 is invalid, nothing else can be
+        return pixels.astype(np.float32)
     return _zero_invalid(pixels.astype(np.float32) * np.float32(_MM_PER_UNIT[encoding]))
 
 

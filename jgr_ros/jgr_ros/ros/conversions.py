@@ -11,7 +11,7 @@ from builtin_interfaces.msg import Time
 from geometry_msgs.msg import Point, Pose, Quaternion
 from jgr_msgs.msg import HandPose
 from jgr_ros.camera import CameraModel
-from jgr_ros.depth import count_valid, decode_depth, encode_depth
+from jgr_ros.depth import decode_depth, encode_depth
 from jgr_ros.errors import InputError
 from jgr_ros.hand_frame import wrist_frame
 from jgr_ros.inference import HandPoseResult
@@ -34,7 +34,7 @@ def depth_from_image_msg(msg: Image) -> np.ndarray:
     """
     depth_mm = decode_depth(msg.data, msg.width, msg.height, msg.encoding, msg.step,
                             bool(msg.is_bigendian))
-    if count_valid(depth_mm) == 0:
+    if not depth_mm.any():   # decoded invalid pixels are 0
         raise InputError(f'depth image {msg.width}x{msg.height} ({msg.encoding}) has no valid '
                          'pixel (all 0 / NaN): is the camera covered or still starting?')
     return depth_mm

@@ -13,6 +13,7 @@ worker thread runs the network on the newest frame and publishes. A frame replac
 worker took it is counted as dropped, so latency never builds up behind a slow network, and the
 node works under any executor.
 """
+import os
 import sys
 import threading
 import time
@@ -51,6 +52,7 @@ from rclpy.parameter import Parameter
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import CameraInfo, Image
 from std_msgs.msg import Header
+import torch
 from visualization_msgs.msg import MarkerArray
 
 RELIABILITY = {'best_effort': ReliabilityPolicy.BEST_EFFORT,
@@ -121,6 +123,7 @@ class HandPoseNode(Node):
             values = declare_parameters(self, HAND_POSE_PARAMETERS)
             self._settings = RuntimeSettings.from_parameters(values)
             reliability = _reliability(values['reliability'])
+            torch.set_num_threads(values['cpu_threads'] or cpu_threads_beside_dds())
             self._estimator = HandPoseEstimator.from_files(
                 values['model'] or None, values['center_model'] or None, values['device'],
                 self._settings.estimator, values['backend'])
@@ -130,6 +133,7 @@ class HandPoseNode(Node):
         _warm_up(self._estimator)
         self._static_info = {'device': str(self._estimator.pose_model.device),
                              'backend': self._estimator.pose_model.backend,
+                             'cpu_threads': str(torch.get_num_threads()),
                              'model': str(self._estimator.pose_model.path),
                              'center_model': str(self._estimator.refiner.path)}
         self._stats = PipelineStats()
@@ -256,7 +260,8 @@ class HandPoseNode(Node):
         found = result.found and result.score >= settings.min_score
         self._publish_hand(header, result if found else None, skeleton)
         hands_joints_m = [result.joints_mm / MM_PER_M] if found else []
-        if hands_joints_m or self._hands_shown:
+        # Markers are for RViz: built only while something subscribes to them.
+        if (hands_joints_m or self._hands_shown) and self._markers_pub.get_subscription_count():
             self._markers_pub.publish(skeleton_markers(hands_joints_m, skeleton, header,
                                                        settings.markers, self._hands_shown))
         self._hands_shown = len(hands_joints_m)
@@ -291,6 +296,16 @@ def _warm_up(estimator: HandPoseEstimator) -> None:
     pose_model.predict_crops(np.ones((1, pose_model.input_size, pose_model.input_size)))
     if refiner is not None:
         refiner.predict_offset(np.ones((refiner.input_size, refiner.input_size)))
+
+
+def cpu_threads_beside_dds() -> int:
+    """
+    Return all usable cores but one (at least one): the network threads' default.
+
+    The spare core serves DDS, this node's executor and the camera driver; on a 2-core machine
+    that made the 60 fps latency tails steadier than two network threads (docs/performance.md).
+    """
+    return max(1, len(os.sched_getaffinity(0)) - 1)
 
 
 def _reliability(name: str) -> ReliabilityPolicy:

@@ -52,6 +52,8 @@ HAND_POSE_PARAMETERS = (
                   read_only=True),
     ParameterSpec('backend', 'auto', 'inference backend: ' + ', '.join(BACKENDS)
                   + ' (auto: CUDA graphs on a GPU, onnxruntime on the CPU)', read_only=True),
+    ParameterSpec('cpu_threads', 0, 'CPU threads of the networks; 0: all cores but one, which '
+                  'is left to DDS and the camera driver', (0, 256), read_only=True),
     ParameterSpec('reliability', 'best_effort', 'QoS reliability of the depth and camera_info '
                   'subscriptions: best_effort (receives from any publisher) or reliable',
                   read_only=True),
