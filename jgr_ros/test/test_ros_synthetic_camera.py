@@ -23,6 +23,8 @@ from jgr_ros.ros.conversions import (  # noqa: E402
 from jgr_ros.ros.synthetic_camera_node import SyntheticCameraNode  # noqa: E402
 from jgr_ros.synthetic import (  # noqa: E402
     get_camera_preset,
+    MotionConfig,
+    MotionVideo,
     SyntheticConfig,
     SyntheticHandGenerator,  # noqa: E402
 )
@@ -43,10 +45,11 @@ def start_camera(ros, **parameters) -> SyntheticCameraNode:  # noqa: F811
     return node
 
 
-@pytest.mark.parametrize('encoding', ['16UC1', '32FC1'])
-def test_frames_camera_info_and_ground_truth_share_one_stamp(ros, encoding):  # noqa: F811
+@pytest.mark.parametrize('encoding, motion_speed_m_s', [('16UC1', 0.0), ('32FC1', 0.3)])
+def test_frames_camera_info_and_ground_truth_share_one_stamp(ros, encoding,  # noqa: F811
+                                                             motion_speed_m_s):
     camera = start_camera(ros, seed=SEED, rate_hz=20.0, encoding=encoding, max_frames=3,
-                          camera='kinect_v2')
+                          camera='kinect_v2', motion_speed_m_s=motion_speed_m_s)
     images, infos, truths = [], [], []
     io = ros.node('test_io')
     io.create_subscription(Image, ros.topic('depth/image_raw'), images.append, 10)
@@ -55,11 +58,15 @@ def test_frames_camera_info_and_ground_truth_share_one_stamp(ros, encoding):  # 
     assert ros.spin_until(lambda: len(images) == len(infos) == len(truths) == 3), (
         f'got {len(images)} images, {len(infos)} camera_infos, {len(truths)} truths')
     assert camera.finished and camera.frames_published == 3
-    generator = SyntheticHandGenerator(get_camera_preset('kinect_v2'),
-                                       SyntheticConfig(distance_range_m=(0.35, 0.9),
-                                                       distractor_probability=0.0))
+    config = SyntheticConfig(distance_range_m=(0.35, 0.9), distractor_probability=0.0)
+    if motion_speed_m_s:   # one hand moving: frame i of the seed's video
+        expected_frame = MotionVideo(get_camera_preset('kinect_v2'), SEED, 20.0, config,
+                                     MotionConfig(speed_m_s=motion_speed_m_s)).frame
+    else:                  # a new hand every frame: seed + i
+        generator = SyntheticHandGenerator(get_camera_preset('kinect_v2'), config)
+        expected_frame = lambda index: generator.frame(SEED + index)   # noqa: E731
     for index, (image, info, truth) in enumerate(zip(images, infos, truths)):
-        expected = generator.frame(SEED + index)
+        expected = expected_frame(index)
         assert image.header == info.header == truth.header
         assert image.header.frame_id == 'camera_depth_optical_frame'
         assert image.encoding == encoding and (image.width, image.height) == (512, 424)

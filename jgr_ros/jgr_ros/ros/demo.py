@@ -2,7 +2,8 @@
 """
 The demo: a synthetic depth camera and the hand-pose node as real ROS 2 nodes in one process.
 
-    python -m jgr_ros.ros.demo [--frames 150] [--rate 15] [--encoding 16UC1] [--output out/demo]
+    python -m jgr_ros.ros.demo [--frames 150] [--rate 15] [--motion-speed 0.3] [--encoding 16UC1]
+                               [--output out/demo]
 
 A monitor node pairs every ``hand_poses`` message with the camera's ground truth by stamp and
 prints, live and at the end, the rates, the end-to-end latency (camera stamp to results
@@ -180,10 +181,10 @@ def run(args: argparse.Namespace) -> int:
 
 def _start_nodes(args: argparse.Namespace,
                  context: rclpy.Context) -> tuple[HandPoseNode, SyntheticCameraNode, DemoMonitor]:
-    # Every synthetic frame shows a new random hand: a tracking prior would only mislead.
+    # Independent random frames (no motion) have nothing to follow.
     hand_parameters = [Parameter('device', value=args.device),
                        Parameter('backend', value=args.backend),
-                       Parameter('tracking', value=False)]
+                       Parameter('tracking', value=args.motion_speed > 0.0)]
     hand_parameters += [Parameter(name, value=str(path)) for name, path in
                         (('model', args.model), ('center_model', args.center_model)) if path]
     hand_node = HandPoseNode(context=context, parameter_overrides=hand_parameters)
@@ -191,7 +192,8 @@ def _start_nodes(args: argparse.Namespace,
         camera_node = SyntheticCameraNode(context=context, parameter_overrides=[
             Parameter('camera', value=args.camera), Parameter('seed', value=args.seed),
             Parameter('rate_hz', value=args.rate), Parameter('encoding', value=args.encoding),
-            Parameter('max_frames', value=args.frames)])
+            Parameter('max_frames', value=args.frames),
+            Parameter('motion_speed_m_s', value=args.motion_speed)])
     except InputError:
         hand_node.destroy_node()
         raise
@@ -232,7 +234,7 @@ def _report(args: argparse.Namespace, hand_node: HandPoseNode,
         'frames_failed': stats.frames_failed,
         **hand_node.static_info,
         'camera': args.camera, 'encoding': args.encoding, 'rate_hz': args.rate,
-        'seed': args.seed,
+        'seed': args.seed, 'motion_speed_m_s': args.motion_speed,
     }
     output = pathlib.Path(args.output)
     output.mkdir(parents=True, exist_ok=True)
@@ -257,7 +259,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument('--encoding', choices=ENCODINGS, default='16UC1')
     parser.add_argument('--camera', choices=sorted(CAMERA_PRESETS),
                         default='realsense_d435_640x480', help='synthetic camera preset')
-    parser.add_argument('--seed', type=int, default=0, help="first frame's seed")
+    parser.add_argument('--seed', type=int, default=0, help="the moving hand's video, or the "
+                        "first frame's seed with --motion-speed 0")
+    parser.add_argument('--motion-speed', type=float, default=0.3, help='speed of the hand, '
+                        'm/s (default 0.3); 0: a new random hand every frame, tracking off')
     parser.add_argument('--output', default='out/demo', help='directory for summary.json, '
                         'demo.png (default out/demo)')
     parser.add_argument('--model', help='JGR-P2O model file (default: the shipped one)')
@@ -265,8 +270,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument('--device', default='auto', help='auto, cpu, cuda or cuda:N')
     parser.add_argument('--backend', choices=BACKENDS, default='auto', help='inference backend')
     args = parser.parse_args(argv)
-    if args.frames < 1 or args.rate <= 0:
-        parser.error('--frames must be >= 1 and --rate > 0')
+    if args.frames < 1 or args.rate <= 0 or not 0.0 <= args.motion_speed <= 5.0:
+        parser.error('--frames must be >= 1, --rate > 0 and --motion-speed in [0, 5]')
     return args
 
 

@@ -5,12 +5,15 @@ A synthetic depth camera: rendered hands with exact ground truth, as a camera dr
 Publishes ``depth/image_raw`` (16UC1 millimetres or 32FC1 metres), ``depth/camera_info`` and
 ``ground_truth/hand_poses`` (jgr_msgs/HandPoseArray, mano21 joints in metres, gesture and
 handedness), all with the same stamp and frame_id, at ``rate_hz``. Frame ``i`` shows
-``SyntheticHandGenerator.frame(seed + i)``, so a run is reproducible. Frames are rendered only
+``SyntheticHandGenerator.frame(seed + i)`` (a new hand every frame) or, with
+``motion_speed_m_s`` > 0, frame ``i`` of ``MotionVideo(seed)`` (one hand moving), so a run is
+reproducible. Frames are rendered only
 while both depth topics have a subscriber: no work for nobody, and in one process (the demo)
 no frame is lost to discovery.
 """
 from collections import deque
 import sys
+from typing import Callable
 
 from jgr_msgs.msg import HandPoseArray
 from jgr_ros.errors import InputError
@@ -26,6 +29,8 @@ from jgr_ros.skeletons import get_skeleton
 from jgr_ros.synthetic import (
     CAMERA_PRESETS,
     get_camera_preset,
+    MotionConfig,
+    MotionVideo,
     SyntheticConfig,
     SyntheticFrame,
     SyntheticHandGenerator,
@@ -53,6 +58,9 @@ SYNTHETIC_CAMERA_PARAMETERS = (
                   read_only=True),
     ParameterSpec('max_distance_m', 0.9, 'farthest hand centre depth, m', (0.1, 5.0),
                   read_only=True),
+    ParameterSpec('motion_speed_m_s', 0.3, '0: a new random hand every frame; > 0: one hand '
+                  'moving at about this speed (m/s), the same video for the same seed',
+                  (0.0, 5.0), read_only=True),
     ParameterSpec('distractor_probability', 0.0,
                   'share of frames with an unlabelled object near the hand (it may be nearer '
                   'to the camera than the hand, which the localiser assumes it is not)',
@@ -68,15 +76,15 @@ class SyntheticCameraNode(Node):
         super().__init__('synthetic_camera_node', **kwargs)
         values = declare_parameters(self, SYNTHETIC_CAMERA_PARAMETERS)
         try:
-            self._generator = _generator(values)
+            self._render = _frame_source(values)
         except InputError as error:
             self.destroy_node()
             raise InputError(f'synthetic_camera_node cannot start: {error}') from error
-        self._seed, self._encoding = values['seed'], values['encoding']
+        self._encoding = values['encoding']
         self._frame_id, self._max_frames = values['frame_id'], values['max_frames']
         self._skeleton = get_skeleton('mano21')
         self._frames_published = 0
-        self._seeds_by_stamp: deque[tuple[int, int]] = deque(maxlen=_STAMPS_KEPT)
+        self._indices_by_stamp: deque[tuple[int, int]] = deque(maxlen=_STAMPS_KEPT)
         qos = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE)
         self._depth_pub = self.create_publisher(Image, 'depth/image_raw', qos)
         self._info_pub = self.create_publisher(CameraInfo, 'depth/camera_info', qos)
@@ -97,30 +105,30 @@ class SyntheticCameraNode(Node):
 
     def frame_at(self, nanoseconds: int) -> SyntheticFrame | None:
         """Render again the frame stamped at ``nanoseconds`` (None if not among the last ones)."""
-        seed = dict(self._seeds_by_stamp).get(nanoseconds)
-        return None if seed is None else self._generator.frame(seed)
+        index = dict(self._indices_by_stamp).get(nanoseconds)
+        return None if index is None else self._render(index)
 
     def _publish_frame(self) -> None:
         if not (self._depth_pub.get_subscription_count() and
                 self._info_pub.get_subscription_count()):
             return
-        seed = self._seed + self._frames_published
-        frame = self._generator.frame(seed)
+        index = self._frames_published
+        frame = self._render(index)
         header = Header(stamp=self.get_clock().now().to_msg(), frame_id=self._frame_id)
         truth = ground_truth_msg(frame.joints_m, self._skeleton, header, frame.handedness,
                                  frame.gesture)
         self._info_pub.publish(camera_info_msg(frame.camera, header))
         self._depth_pub.publish(image_msg_from_depth(frame.depth_mm, self._encoding, header))
         self._truth_pub.publish(HandPoseArray(header=header, hands=[truth]))
-        self._seeds_by_stamp.append((stamp_ns(header.stamp), seed))
+        self._indices_by_stamp.append((stamp_ns(header.stamp), index))
         self._frames_published += 1
         if self.finished:
             self._timer.cancel()
             self.get_logger().info(f'done: {self._frames_published} frames published')
 
 
-def _generator(values: dict) -> SyntheticHandGenerator:
-    """Build the generator from parameter values; bad values raise InputError."""
+def _frame_source(values: dict) -> Callable[[int], SyntheticFrame]:
+    """Return frame i of what the parameters describe; bad values raise InputError."""
     if values['encoding'] not in ENCODINGS:
         raise InputError(f'encoding must be one of {", ".join(ENCODINGS)}, '
                          f'got {values["encoding"]!r}')
@@ -128,7 +136,12 @@ def _generator(values: dict) -> SyntheticHandGenerator:
     config = SyntheticConfig(
         distance_range_m=(values['min_distance_m'], values['max_distance_m']),
         distractor_probability=values['distractor_probability'])
-    return SyntheticHandGenerator(camera, config)
+    if values['motion_speed_m_s'] > 0.0:
+        video = MotionVideo(camera, values['seed'], values['rate_hz'], config,
+                            MotionConfig(speed_m_s=values['motion_speed_m_s']))
+        return video.frame
+    generator = SyntheticHandGenerator(camera, config)
+    return lambda index: generator.frame(values['seed'] + index)
 
 
 def main(args: list[str] | None = None) -> int:

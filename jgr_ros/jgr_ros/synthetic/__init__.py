@@ -13,12 +13,17 @@ body, wall, table and distractors, ray cast exactly, and passed through a depth-
 from jgr_ros.synthetic.cameras import CAMERA_PRESETS, get_camera_preset
 from jgr_ros.synthetic.dataset import read_shard, ShardDataset, SyntheticFrameDataset, write_shard
 from jgr_ros.synthetic.generator import SyntheticFrame, SyntheticHandGenerator
-from jgr_ros.synthetic.motion import HandMotion, motion_frames, MotionConfig
+from jgr_ros.synthetic.motion import (
+    HandMotion,
+    motion_frames,
+    MotionConfig,
+    MotionVideo,
+)
 from jgr_ros.synthetic.poses import GESTURES
 from jgr_ros.synthetic.scene import SyntheticConfig
 from jgr_ros.synthetic.sensor import SensorConfig
 
-__all__ = ['CAMERA_PRESETS', 'GESTURES', 'HandMotion', 'MotionConfig', 'SensorConfig',
-           'ShardDataset', 'SyntheticConfig', 'SyntheticFrame', 'SyntheticFrameDataset',
+__all__ = ['CAMERA_PRESETS', 'GESTURES', 'HandMotion', 'MotionConfig', 'MotionVideo',
+           'SensorConfig', 'ShardDataset', 'SyntheticConfig', 'SyntheticFrame', 'SyntheticFrameDataset',
            'SyntheticHandGenerator', 'get_camera_preset', 'motion_frames', 'read_shard',
            'write_shard']

@@ -220,32 +220,42 @@ class HandMotion:
         return self.motion.speed_m_s / path_speed if path_speed > 1e-9 else 0.0
 
 
-def motion_frames(camera: CameraModel, seed: int, count: int, rate_hz: float,
-                  config: SyntheticConfig | None = None, motion: MotionConfig | None = None
-                  ) -> list[SyntheticFrame]:
+class MotionVideo:
     """
-    Render frames 0 .. count-1 of sequence ``seed``, frame i at time i / rate_hz.
+    One moving hand filmed at ``rate_hz``: ``frame(i)`` renders the scene at time i / rate_hz.
 
-    Whether the sensor model applies is decided once per sequence (with the config's
+    Whether the sensor model applies is decided once per video (with the config's
     ``sensor_probability``); its noise is drawn per frame from (seed, i), so every frame is
     deterministic on its own.
     """
+
+    def __init__(self, camera: CameraModel, seed: int, rate_hz: float,
+                 config: SyntheticConfig | None = None, motion: MotionConfig | None = None):
+        if not (math.isfinite(rate_hz) and rate_hz > 0.0):
+            raise InputError(f'rate_hz must be finite and > 0, got {rate_hz}')
+        self.hand = HandMotion(camera, seed, config, motion)
+        self.rate_hz = rate_hz
+        sensor_rng = np.random.default_rng(np.random.SeedSequence(
+            self.hand.seed, spawn_key=(_SENSOR_STREAM,)))
+        noisy = sensor_rng.random() < self.hand.config.sensor_probability
+        self._generator = SyntheticHandGenerator(
+            self.hand.camera, replace(self.hand.config, sensor_probability=float(noisy)))
+
+    def frame(self, index: int) -> SyntheticFrame:
+        """Render frame ``index`` (>= 0)."""
+        rng = np.random.default_rng(np.random.SeedSequence(self.hand.seed,
+                                                           spawn_key=(_NOISE_STREAM, index)))
+        return self._generator.render(self.hand.scene_at(index / self.rate_hz), rng)
+
+
+def motion_frames(camera: CameraModel, seed: int, count: int, rate_hz: float,
+                  config: SyntheticConfig | None = None, motion: MotionConfig | None = None
+                  ) -> list[SyntheticFrame]:
+    """Render frames 0 .. count-1 of :class:`MotionVideo` ``seed``."""
     if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 0:
         raise InputError(f'count must be a non-negative integer, got {count!r}')
-    if not (math.isfinite(rate_hz) and rate_hz > 0.0):
-        raise InputError(f'rate_hz must be finite and > 0, got {rate_hz}')
-    hand = HandMotion(camera, seed, config, motion)
-    sensor_rng = np.random.default_rng(np.random.SeedSequence(hand.seed,
-                                                              spawn_key=(_SENSOR_STREAM,)))
-    noisy = sensor_rng.random() < hand.config.sensor_probability
-    generator = SyntheticHandGenerator(hand.camera, replace(hand.config,
-                                                            sensor_probability=float(noisy)))
-    frames = []
-    for i in range(count):
-        rng = np.random.default_rng(np.random.SeedSequence(hand.seed,
-                                                           spawn_key=(_NOISE_STREAM, i)))
-        frames.append(generator.render(hand.scene_at(i / rate_hz), rng))
-    return frames
+    video = MotionVideo(camera, seed, rate_hz, config, motion)
+    return [video.frame(index) for index in range(count)]
 
 
 def _offsets(geometry: HandGeometry, rotation: np.ndarray
