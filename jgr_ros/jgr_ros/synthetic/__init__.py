@@ -24,6 +24,6 @@ from jgr_ros.synthetic.scene import SyntheticConfig
 from jgr_ros.synthetic.sensor import SensorConfig
 
 __all__ = ['CAMERA_PRESETS', 'GESTURES', 'HandMotion', 'MotionConfig', 'MotionVideo',
-           'SensorConfig', 'ShardDataset', 'SyntheticConfig', 'SyntheticFrame', 'SyntheticFrameDataset',
-           'SyntheticHandGenerator', 'get_camera_preset', 'motion_frames', 'read_shard',
-           'write_shard']
+           'SensorConfig', 'ShardDataset', 'SyntheticConfig', 'SyntheticFrame',
+           'SyntheticFrameDataset', 'SyntheticHandGenerator', 'get_camera_preset',
+           'motion_frames', 'read_shard', 'write_shard']
