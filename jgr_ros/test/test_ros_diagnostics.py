@@ -18,7 +18,7 @@ def test_statistics_measure_rates_latency_and_outcomes():
     stats = PipelineStats(window_s=5.0)
     for latency_ms in range(1, 101):
         stats.received()
-        stats.processed(float(latency_ms))
+        stats.processed(float(latency_ms), followed=latency_ms > 60)
         time.sleep(0.001)
     stats.received()
     stats.dropped()
@@ -32,6 +32,7 @@ def test_statistics_measure_rates_latency_and_outcomes():
     assert status.level == DiagnosticStatus.OK
     values = {value.key: value.value for value in status.values}
     assert values['latency_p50_ms'] == '50.5' and values['model'] == 'm.pt'
+    assert values['frames_processed'] == '100' and values['frames_followed'] == '40'
     stats.skipped('depth data truncated')
     status = diagnostic_status('node', 'cpu', stats.snapshot(), {})
     assert (status.level, status.message) == (DiagnosticStatus.WARN,

@@ -9,6 +9,7 @@ import math
 
 import numpy as np
 import pytest
+import torch
 from ros_harness import ros  # noqa: F401, I100  (fixture)
 
 pytest.importorskip('jgr_msgs.msg', reason='jgr_msgs is not built: run ./setup.sh and source '
@@ -242,6 +243,7 @@ def test_diagnostics_report_rates_latency_and_model(ros, tiny_models):  # noqa: 
     assert values['device'] == 'cpu' and values['model'] == str(tiny_models[0])
     assert (values['frames_dropped'], values['frames_failed'], values['last_error']) == (
         '0', '0', '')
+    assert values['cpu_threads'] == str(torch.get_num_threads())
 
 
 def test_debug_image_shows_the_network_input_when_asked(ros, tiny_models):  # noqa: F811

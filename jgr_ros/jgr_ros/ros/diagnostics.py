@@ -29,6 +29,7 @@ class StatsSnapshot:
     input_age_s: float              # since the last frame arrived; inf before the first
     frames_received: int
     frames_processed: int
+    frames_followed: int            # processed from the previous frame's hand (tracking)
     frames_dropped: int
     frames_skipped: int
     frames_failed: int
@@ -41,8 +42,9 @@ class PipelineStats:
     Counts frames and measures rates and latency over the last ``window_s`` seconds.
 
     A frame is *received* when its message arrives, *dropped* when a newer one replaced it
-    before the worker got to it, *processed* when results were published, *skipped* for bad
-    input (InputError) and *failed* for an unexpected error.
+    before the worker got to it, *processed* when results were published (*followed* as well when
+    the hand was followed from the previous frame), *skipped* for bad input (InputError) and
+    *failed* for an unexpected error.
     """
 
     def __init__(self, window_s: float = 5.0):
@@ -51,7 +53,8 @@ class PipelineStats:
         self._received_s: deque[float] = deque(maxlen=_MAX_EVENTS)
         self._processed_s: deque[float] = deque(maxlen=_MAX_EVENTS)
         self._latencies_ms: deque[tuple[float, float]] = deque(maxlen=_MAX_EVENTS)
-        self._counts = {'received': 0, 'processed': 0, 'dropped': 0, 'skipped': 0, 'failed': 0}
+        self._counts = {'received': 0, 'processed': 0, 'followed': 0, 'dropped': 0,
+                        'skipped': 0, 'failed': 0}
         self._last_error = ''
         self._last_outcome = 'waiting for depth images'
 
@@ -66,13 +69,14 @@ class PipelineStats:
         with self._lock:
             self._counts['dropped'] += 1
 
-    def processed(self, latency_ms: float) -> None:
+    def processed(self, latency_ms: float, followed: bool = False) -> None:
         """Count a frame whose results were published ``latency_ms`` after its stamp."""
         now_s = time.monotonic()
         with self._lock:
             self._processed_s.append(now_s)
             self._latencies_ms.append((now_s, latency_ms))
             self._counts['processed'] += 1
+            self._counts['followed'] += followed
             self._last_outcome = 'ok'
 
     def skipped(self, error: str) -> None:
@@ -97,6 +101,7 @@ class PipelineStats:
                 input_age_s=now_s - self._received_s[-1] if self._received_s else np.inf,
                 frames_received=self._counts['received'],
                 frames_processed=self._counts['processed'],
+                frames_followed=self._counts['followed'],
                 frames_dropped=self._counts['dropped'], frames_skipped=self._counts['skipped'],
                 frames_failed=self._counts['failed'], last_error=self._last_error,
                 last_outcome=self._last_outcome)
@@ -131,6 +136,7 @@ def diagnostic_status(name: str, hardware_id: str, snapshot: StatsSnapshot,
         'latency_p99_ms': f'{snapshot.latency_p99_ms:.1f}',
         'frames_received': str(snapshot.frames_received),
         'frames_processed': str(snapshot.frames_processed),
+        'frames_followed': str(snapshot.frames_followed),
         'frames_dropped': str(snapshot.frames_dropped),
         'frames_skipped_bad_input': str(snapshot.frames_skipped),
         'frames_failed': str(snapshot.frames_failed),

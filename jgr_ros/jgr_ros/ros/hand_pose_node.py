@@ -269,7 +269,7 @@ class HandPoseNode(Node):
             self._debug_pub.publish(rgb_image_msg(
                 crop_debug_image(result.crop, result.joints_uvd, skeleton), header))
         latency_ns = self.get_clock().now().nanoseconds - stamp_ns(header.stamp)
-        self._stats.processed(latency_ns / 1e6)
+        self._stats.processed(latency_ns / 1e6, result.tracked)
 
     def _publish_hand(self, header: Header, result: HandPoseResult | None,
                       skeleton: Skeleton) -> None:
