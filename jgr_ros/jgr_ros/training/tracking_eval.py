@@ -47,6 +47,8 @@ def evaluate_mode(estimator: HandPoseEstimator, videos: list[list]) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('--model', help='JGR-P2O model file (default: shipped)')
+    parser.add_argument('--center-model', help='centre-refinement model file (default: shipped)')
     parser.add_argument('--videos', type=int, default=20)
     parser.add_argument('--seconds', type=float, default=2.0)
     parser.add_argument('--rate-hz', type=float, default=30.0)
@@ -57,7 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     videos = [motion_frames(camera, seed, round(args.seconds * args.rate_hz), args.rate_hz,
                             SCENES, MotionConfig(speed_m_s=args.speed_m_s))
               for seed in range(args.videos)]
-    searching = HandPoseEstimator.from_files(device='cpu', config=EstimatorConfig(tracking=False))
+    searching = HandPoseEstimator.from_files(args.model, args.center_model, 'cpu',
+                                             EstimatorConfig(tracking=False))
     following = HandPoseEstimator(searching.pose_model, searching.refiner, EstimatorConfig())
     results = {'videos': args.videos, 'seconds': args.seconds, 'rate_hz': args.rate_hz,
                'speed_m_s': args.speed_m_s, 'camera': CAMERA_PRESET,
