@@ -248,17 +248,17 @@ def bench_pipeline(pose_path: pathlib.Path, center_path: pathlib.Path, device: t
                    still: list[SyntheticFrame], moving: list[SyntheticFrame],
                    settings: BenchSettings) -> dict:
     """Per-stage times in ms of decode -> HandPoseEstimator -> message, searching and tracking."""
-    estimator = HandPoseEstimator.from_files(pose_path, center_path, str(device))
+    loaded = HandPoseEstimator.from_files(pose_path, center_path, str(device))
     build_message, message_note = message_builder()
     results = {}
     for mode, frames in (('search', still), ('tracking', moving)):
-        estimator = HandPoseEstimator(estimator.pose_model, estimator.refiner,
+        estimator = HandPoseEstimator(loaded.pose_model, loaded.refiner,
                                       EstimatorConfig(tracking=mode == 'tracking'))
         results[mode] = _bench_mode(estimator, build_message, frames, settings)
         if build_message is None:
             results[mode]['stages']['message'] = {'skipped': message_note}
-    return {**results, 'backends': {'pose': estimator.pose_model.backend,
-                                    'center': estimator.refiner.backend},
+    return {**results, 'backends': {'pose': loaded.pose_model.backend,
+                                    'center': loaded.refiner.backend},
             'image': f'{still[0].camera.width}x{still[0].camera.height} 16UC1'}
 
 

@@ -365,7 +365,7 @@ class HandPoseResult:
     joints_uvd: np.ndarray | None = None      # (J, 3): u, v pixels, depth mm
     confidences: np.ndarray | None = None     # (J,) in 0..1
     center_mm: np.ndarray | None = None       # (3,) centre of the crop (refined)
-    detected_center_mm: np.ndarray | None = None   # (3,) the localiser's centre, before refining
+    detected_center_mm: np.ndarray | None = None   # (3,) start: localiser's or followed centre
     roi: tuple[int, int, int, int] | None = None   # x, y, w, h in image pixels
     crop: HandCrop | None = None
     tracked: bool = False                     # started from the previous frame's hand

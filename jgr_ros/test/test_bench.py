@@ -6,7 +6,6 @@ Agreement is checked on crops of synthetic hands with a JGR-P2O whose BatchNorm 
 from those crops, so its predictions spread over the crop like a trained model's do.
 """
 import json
-import os
 import pathlib
 
 from jgr_ros.bench import (
@@ -191,7 +190,8 @@ def test_node_stage_measures_latency_over_dds(model_dir, frames):
     results = bench_node(model_dir / 'pose.pt', model_dir / 'center.pt', torch.device('cpu'),
                          frames[:TINY_SETTINGS.num_frames], TINY_SETTINGS)
     assert set(results['rates']) == {'30', '60', '90'}
-    assert results['cpu_threads'] == max(1, len(os.sched_getaffinity(0)) - 1)   # node default
+    from jgr_ros.ros.hand_pose_node import cpu_threads_beside_dds
+    assert results['cpu_threads'] == cpu_threads_beside_dds()   # the node's default
     slowest = results['rates']['30']
     # Structure only: how many frames a loaded machine keeps up with is a benchmark's number.
     assert slowest['published'] == 15 and 0 < slowest['processed_fraction'] <= 1

@@ -7,9 +7,8 @@ Publishes ``depth/image_raw`` (16UC1 millimetres or 32FC1 metres), ``depth/camer
 handedness), all with the same stamp and frame_id, at ``rate_hz``. Frame ``i`` shows
 ``SyntheticHandGenerator.frame(seed + i)`` (a new hand every frame) or, with
 ``motion_speed_m_s`` > 0, frame ``i`` of ``MotionVideo(seed)`` (one hand moving), so a run is
-reproducible. Frames are rendered only
-while both depth topics have a subscriber: no work for nobody, and in one process (the demo)
-no frame is lost to discovery.
+reproducible. Frames are rendered only while both depth topics have a subscriber: no work for
+nobody, and in one process (the demo) no frame is lost to discovery.
 """
 from collections import deque
 import sys

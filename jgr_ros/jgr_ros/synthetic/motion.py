@@ -38,10 +38,11 @@ from jgr_ros.errors import InputError
 from jgr_ros.skeletons import get_skeleton
 from jgr_ros.synthetic.generator import SyntheticFrame, SyntheticHandGenerator
 from jgr_ros.synthetic.hand_model import HandGeometry, HandPose, HandShape, pose_hand, rotations
-from jgr_ros.synthetic.poses import gesture_pose, natural_pose, sample_orientation
+from jgr_ros.synthetic.poses import sample_orientation
 from jgr_ros.synthetic.scene import (
     _MIN_Z_CLEARANCE_M,
     _PLACEMENT_MARGIN_PX,
+    sample_pose,
     Scene,
     SyntheticConfig,
 )
@@ -158,11 +159,7 @@ class HandMotion:
         if index not in self._key_poses:
             rng = np.random.default_rng(np.random.SeedSequence(
                 self.seed, spawn_key=(_KEY_POSE_STREAM, index)))
-            if rng.random() < self.config.gesture_probability:
-                gesture = str(rng.choice(self.config.gestures))
-                pose = gesture_pose(gesture, self.shape, rng)
-            else:
-                gesture, pose = '', natural_pose(rng)
+            gesture, pose = sample_pose(rng, self.config, self.shape)
             self._key_poses[index] = (gesture, pose.angles_deg)
         return self._key_poses[index]
 

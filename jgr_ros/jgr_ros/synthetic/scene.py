@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from jgr_ros.camera import CameraModel
 from jgr_ros.errors import InputError
 from jgr_ros.skeletons import get_skeleton
-from jgr_ros.synthetic.hand_model import HandShape, pose_hand, rotations, SPHERE_NAMES
+from jgr_ros.synthetic.hand_model import HandPose, HandShape, pose_hand, rotations, SPHERE_NAMES
 from jgr_ros.synthetic.poses import (
     FACING_CAMERA,
     gesture_pose,
@@ -99,11 +99,7 @@ def sample_scene(rng: np.random.Generator, camera: CameraModel, config: Syntheti
     """Draw one scene: a posed, oriented and placed hand plus optional clutter."""
     handedness = 'left' if rng.random() < config.left_hand_probability else 'right'
     shape = HandShape.sample(rng, config.hand_scale_range)
-    if rng.random() < config.gesture_probability:
-        gesture = str(rng.choice(config.gestures))
-        pose = gesture_pose(gesture, shape, rng)
-    else:
-        gesture, pose = '', natural_pose(rng)
+    gesture, pose = sample_pose(rng, config, shape)
     geometry = pose_hand(pose, shape)
     if handedness == 'left':
         geometry = geometry.mirrored()
@@ -125,6 +121,15 @@ def sample_scene(rng: np.random.Generator, camera: CameraModel, config: Syntheti
         planes += _table(occupied, rng)
     return Scene(hand, joints_m.astype(np.float32), gesture, handedness,
                  SphereMesh.concatenate(clutter) if clutter else None, tuple(planes))
+
+
+def sample_pose(rng: np.random.Generator, config: SyntheticConfig, shape: HandShape
+                ) -> tuple[str, HandPose]:
+    """Draw (gesture, pose): a gesture with ``gesture_probability``, else ('', a natural pose)."""
+    if rng.random() < config.gesture_probability:
+        gesture = str(rng.choice(config.gestures))
+        return gesture, gesture_pose(gesture, shape, rng)
+    return '', natural_pose(rng)
 
 
 def _place_hand(joints_m: np.ndarray, mesh: SphereMesh, distance_m: float, camera: CameraModel,

@@ -26,13 +26,15 @@ THRESHOLDS_MM = (10, 20, 30, 40)
 
 def evaluate_mode(estimator: HandPoseEstimator, videos: list[list]) -> dict:
     """Run ``estimator`` over each video from a fresh start; error and success in mm."""
+    skeleton = estimator.skeleton
     predicted, truth, tracked = [], [], []
     for frames in videos:
         estimator.reset_tracking()
         for frame in frames:
             result = estimator.estimate(frame.depth_mm.astype(np.float32), frame.camera)
-            predicted.append(result.joints_mm if result.found else np.full((21, 3), np.inf))
-            truth.append(frame.joints_m * 1000.0)
+            missing = np.full((skeleton.num_joints, 3), np.inf)
+            predicted.append(result.joints_mm if result.found else missing)
+            truth.append(frame.joints_in(skeleton.name) * 1000.0)
             tracked.append(result.tracked)
     predicted, truth = np.array(predicted), np.array(truth)
     found = np.isfinite(predicted).all(axis=(1, 2))
