@@ -24,7 +24,7 @@ import time
 from jgr_ros.center_net import center_refine_loss, CenterRefineNet
 from jgr_ros.crop import crop_to_camera
 from jgr_ros.model import jgr_p2o_loss, JGRP2O, l2_regularization
-from jgr_ros.model_file import ModelInfo, save_model
+from jgr_ros.model_file import load_model, ModelInfo, save_model
 from jgr_ros.skeletons import get_skeleton
 from jgr_ros.training import sources
 from jgr_ros.training.datasets import CenterSamples, LabelledFrame, PoseSamples
@@ -265,6 +265,15 @@ class Trainer:
                     'config': asdict(self.config)}, path.with_suffix('.tmp'))
         path.with_suffix('.tmp').replace(path)  # atomic: a crash never leaves half a checkpoint
 
+    def load_weights(self, path: pathlib.Path) -> None:
+        """Start from a model file's weights (a shipped model or a kept candidate), fresh optimiser."""
+        model, info = load_model(path, expected_kind=self.config.kind)
+        if info.skeleton != self.config.skeleton or info.num_stacks != self.config.num_stacks:
+            raise ValueError(f'{path}: a {info.skeleton} model with {info.num_stacks} stacks; the '
+                             f'config trains {self.config.skeleton} with {self.config.num_stacks}')
+        self.model.load_state_dict({name: value.float() for name, value in
+                                    model.state_dict().items()})
+
     def load_checkpoint(self) -> None:
         state = torch.load(self.output / 'checkpoint.pt', map_location=self.device,
                            weights_only=True)
@@ -304,6 +313,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--output', required=True, type=pathlib.Path,
                         help='run directory: checkpoint.pt, metrics.jsonl, model.pt')
     parser.add_argument('--resume', action='store_true', help='continue from the checkpoint')
+    parser.add_argument('--init', type=pathlib.Path,
+                        help='start from the weights of this model file (ignored with --resume '
+                             'when the run has a checkpoint)')
     parser.add_argument('--max-steps', type=int, help='stop after this many more steps')
     parser.add_argument('--threads', type=int, help="override the config's CPU threads")
     args = parser.parse_args(argv)
@@ -312,8 +324,10 @@ def main(argv: list[str] | None = None) -> int:
         config.threads = args.threads
     args.output.mkdir(parents=True, exist_ok=True)
     trainer = Trainer(config, args.output)
-    if args.resume:
+    if args.resume and (args.output / 'checkpoint.pt').is_file():
         trainer.load_checkpoint()
+    elif args.init is not None:
+        trainer.load_weights(args.init)
     trainer.train(args.max_steps)
     metrics = trainer.validate(max_frames=500)
     trainer.export(args.output / 'model.pt', ' '.join(['jgr-train'] + (argv or [])), metrics)
