@@ -56,7 +56,7 @@ def golden_path() -> pathlib.Path:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--write', action='store_true',
-                        help=f'write the shipped networks\' outputs to models/{GOLDEN_FILE}')
+                        help=f'write the outputs of the shipped networks to models/{GOLDEN_FILE}')
     args = parser.parse_args(argv)
     outputs = compute(PoseModel(device='cpu', backend='eager'),
                       CenterRefiner(device='cpu', backend='eager'))
