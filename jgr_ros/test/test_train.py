@@ -8,6 +8,7 @@ import sys
 
 from jgr_ros.model_file import load_model
 from jgr_ros.training.train import lr_factor, main, TrainConfig
+import numpy as np
 import pytest
 import torch
 import yaml
@@ -119,3 +120,18 @@ def test_distributed_training_on_two_processes_and_resume(tmp_path):
     assert [rank['started_at'] for rank in ranks] == [2, 2]           # from the checkpoint
     assert ranks[0]['step'] == 4 and ranks[0]['weights_sha256'] == ranks[1]['weights_sha256']
     assert torch.load(run / 'checkpoint.pt', weights_only=True)['step'] == 4
+
+
+def test_pooled_sources_hold_every_frame_of_each_world():
+    from jgr_ros.training import sources
+    pooled = sources.build([{'type': 'synthetic', 'seeds': [3000000, 3000003]},
+                            {'type': 'synthetic', 'seeds': [1000000, 1000002],
+                             'world': 'narrow'}], 'mano21')
+    assert len(pooled) == 5
+    narrow = sources.build({'type': 'synthetic', 'seeds': [1000000, 1000002],
+                            'world': 'narrow'}, 'mano21')
+    np.testing.assert_array_equal(pooled[4].joints_mm, narrow[1].joints_mm)
+    with pytest.raises(IndexError):
+        pooled[5]
+    with pytest.raises(ValueError, match='world'):
+        sources.build({'type': 'synthetic', 'seeds': [0, 1], 'world': 'moon'}, 'mano21')

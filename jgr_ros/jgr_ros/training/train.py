@@ -51,7 +51,7 @@ class TrainConfig:
     skeleton: str = 'mano21'
     num_stacks: int = 2
     cube_mm: float = 250.0
-    data: dict = field(default_factory=lambda: {'type': 'synthetic'})
+    data: dict | list = field(default_factory=lambda: {'type': 'synthetic'})  # list: pooled
     val_data: dict | None = None
     batch_size: int = 32
     lr: float = 2e-4
