@@ -173,8 +173,10 @@ def _fly_edge_pixels(depth: np.ndarray, candidates: np.ndarray, share: float,
     rows, cols = np.nonzero(candidates)
     chosen = rng.random(len(rows)) < share
     rows, cols = rows[chosen], cols[chosen]
-    padded = np.pad(depth, 1, constant_values=np.nan)
-    window = np.stack([padded[rows + dr, cols + dc] for dr in range(3) for dc in range(3)])
+    # The 3x3 neighbours, clipped at the border (a clipped one repeats a pixel of the window).
+    height, width = depth.shape
+    window = np.stack([depth[np.clip(rows + dr, 0, height - 1), np.clip(cols + dc, 0, width - 1)]
+                       for dr in (-1, 0, 1) for dc in (-1, 0, 1)])
     near, far = np.fmin.reduce(window), np.fmax.reduce(window)   # NaN (empty space) ignored
     between = far - near > config.edge_jump_fraction * near
     mix = rng.random(int(np.count_nonzero(between)), dtype=np.float32)
