@@ -19,16 +19,16 @@ from dataclasses import dataclass, field
 import importlib.resources
 import importlib.util
 import pathlib
-import tempfile
 import time
 from typing import Callable, Iterator
 
 from jgr_ros.camera import CameraModel
 from jgr_ros.crop import crop_hand, crop_to_camera, crop_to_image, HandCrop
 from jgr_ros.errors import InputError
-from jgr_ros.export import export_onnx, InferencePath, INPUT_NAME, OUTPUT_NAME
+from jgr_ros.export import InferencePath, INPUT_NAME, OUTPUT_NAME
 from jgr_ros.localization import HandLocalizer, LocalizerConfig, refine_center
 from jgr_ros.model_file import load_model
+from jgr_ros.onnx_cache import onnx_bytes
 from jgr_ros.skeletons import get_skeleton, Skeleton
 import numpy as np
 import torch
@@ -40,6 +40,9 @@ CONFIDENCE_SCALE_MM = 30.0
 # A followed crop more filled than this is a surface the hand left, not a hand: true hands
 # filled at most 0.87 of it in 300 synthetic frames with body, wall and table behind them.
 MAX_HAND_FILL = 0.95
+# Hands scoring below this are not reported (EstimatorConfig.min_score): it separates hands
+# from noise and degenerate images (the measurement: python -m jgr_ros.bad_input --scores).
+DEFAULT_MIN_SCORE = 0.5
 
 
 def shipped_model_path(name: str) -> pathlib.Path:
@@ -100,18 +103,56 @@ def resolve_backend(name: str, device: torch.device) -> str:
     return name
 
 
+def slower_backend_reason(requested: str, pose_model: 'PoseModel') -> str:
+    """
+    Return why ``pose_model`` runs on a slower backend than this machine could use ('' if not).
+
+    'auto' on the CPU takes onnxruntime, several times faster than TorchScript here
+    (docs/performance.md); without the package it falls back silently unless told.
+    """
+    if (requested == 'auto' and pose_model.device.type == 'cpu'
+            and pose_model.backend != 'onnxruntime'):
+        return (f'running the {pose_model.backend} backend because onnxruntime is not '
+                'installed; it is several times slower (pip install onnxruntime, or rosdep '
+                'key python3-onnxruntime-pip)')
+    return ''
+
+
+def load_estimator_with_cpu_fallback(load: Callable[[str], 'HandPoseEstimator'],
+                                     device: str) -> tuple['HandPoseEstimator', str]:
+    """
+    Return ``load(device)`` and '' or, when a CUDA device fails, ``load('cpu')`` and why.
+
+    ``load`` must run the networks once (the first inference is where a driver mismatch, an
+    out-of-memory or a graph capture error shows). Bad input (InputError: a missing file, a
+    CUDA device asked for on a machine without one) is not a device failure and is raised.
+    """
+    try:
+        return load(device), ''
+    except InputError:
+        raise
+    except Exception as error:
+        if select_device(device).type != 'cuda':
+            raise
+        reason = (f'CUDA failed ({type(error).__name__}: {str(error).strip()[:300]}); running '
+                  'on the CPU instead')
+    return load('cpu'), reason
+
+
 def build_runner(backend: str, model: nn.Module, device: torch.device,
-                 dtype: torch.dtype = torch.float32) -> Runner:
+                 dtype: torch.dtype = torch.float32,
+                 model_path: pathlib.Path | None = None) -> Runner:
     """
     Return a function running ``model.infer`` on crops with a resolved ``backend``.
 
     ``model`` is an eval-mode network on ``device`` (eager runs it as it is, in ``dtype``; the
-    others work on copies). ONNX Runtime runs fp32 on the CPU with torch's thread count.
+    others work on copies). ONNX Runtime runs fp32 on the CPU with torch's thread count, from
+    the cached export of ``model_path`` (the file ``model`` was loaded from) when given.
     """
     if backend == 'onnxruntime':
         if dtype != torch.float32:
             raise InputError('the onnxruntime backend runs in fp32 only (half=False)')
-        return _onnxruntime_runner(model)
+        return _onnxruntime_runner(model, model_path)
     if backend == 'torchscript':
         return _torchscript_runner(model.to(dtype), device, dtype)
     if backend == 'cuda_graph':
@@ -160,7 +201,7 @@ def _torchscript_runner(model: nn.Module, device: torch.device, dtype: torch.dty
     return run
 
 
-def _onnxruntime_runner(model: nn.Module) -> Runner:
+def _onnxruntime_runner(model: nn.Module, model_path: pathlib.Path | None) -> Runner:
     import onnxruntime  # optional dependency: resolve_backend checked that it is installed
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = torch.get_num_threads()
@@ -168,12 +209,11 @@ def _onnxruntime_runner(model: nn.Module) -> Runner:
     # Idle threads sleep instead of spinning: between frames the cores belong to DDS and the
     # rest of the pipeline (spinning threads were slower on a busy 2-core machine).
     options.add_session_config_entry('session.intra_op.allow_spinning', '0')
-    # Exporting runs the network once in PyTorch: on one thread, as two spin-waiting OpenMP
-    # threads made start-up 5x slower when other processes kept the cores busy.
-    with tempfile.TemporaryDirectory(prefix='jgr_ros_onnx_') as folder, _torch_threads(1):
-        path = export_onnx(model, pathlib.Path(folder) / 'model.onnx')
-        session = onnxruntime.InferenceSession(str(path), options,
-                                               providers=['CPUExecutionProvider'])
+    # Exporting (on a cache miss) runs the network once in PyTorch: on one thread, as two
+    # spin-waiting OpenMP threads made start-up 5x slower when other processes kept the cores busy.
+    with _torch_threads(1):
+        exported = onnx_bytes(model, model_path)
+    session = onnxruntime.InferenceSession(exported, options, providers=['CPUExecutionProvider'])
 
     def run(crops: np.ndarray) -> np.ndarray:
         return session.run([OUTPUT_NAME], {INPUT_NAME: crops[:, None]})[0]
@@ -291,7 +331,7 @@ class PoseModel:
         self.model, self.info = load_model(self.path, expected_kind='jgr_p2o', device=self.device)
         self.half = half
         self._run = build_runner(self.backend, self.model, self.device,
-                                 torch.float16 if self.half else torch.float32)
+                                 torch.float16 if self.half else torch.float32, self.path)
         self.skeleton: Skeleton = get_skeleton(self.info.skeleton)
         self.cube_mm: float = self.info.cube_mm
         self.input_size: int = self.info.input_size
@@ -323,7 +363,7 @@ class CenterRefiner:
         self.backend = resolve_backend(backend, self.device)
         self.model, self.info = load_model(self.path, expected_kind='center_refine',
                                            device=self.device)
-        self._run = build_runner(self.backend, self.model, self.device)
+        self._run = build_runner(self.backend, self.model, self.device, model_path=self.path)
         self.cube_mm: float = self.info.cube_mm
         self.input_size: int = self.info.input_size
 
@@ -347,12 +387,15 @@ class EstimatorConfig:
     refine_iterations: int = 2            # centre refinements after a search of the image
     tracking: bool = True                 # follow the hand (see HandPoseEstimator)
     tracking_refine_iterations: int = 1   # centre refinements on a followed hand
+    min_score: float = DEFAULT_MIN_SCORE  # a hand scoring lower is no hand
 
     def __post_init__(self) -> None:
         """Reject settings that cannot work, with the setting's name in the message."""
         for name in ('refine_iterations', 'tracking_refine_iterations'):
             if getattr(self, name) < 0:
                 raise InputError(f'{name} must be >= 0, got {getattr(self, name)}')
+        if not 0.0 <= self.min_score <= 1.0:
+            raise InputError(f'min_score must be in [0, 1], got {self.min_score}')
 
 
 @dataclass
@@ -430,6 +473,7 @@ class HandPoseEstimator:
         self.localizer = HandLocalizer(self.config.localizer)
         self._followed_center_mm: np.ndarray | None = None   # None: no hand being followed
         self._last_center_mm: np.ndarray | None = None       # the last hand's, for the search
+        self._camera: CameraModel | None = None              # the camera of the last frame
 
     @classmethod
     def from_files(cls, model_path=None, center_model_path=None, device: str = 'auto',
@@ -448,13 +492,21 @@ class HandPoseEstimator:
         self._followed_center_mm = self._last_center_mm = None
 
     def estimate(self, depth_mm: np.ndarray, camera: CameraModel) -> HandPoseResult:
-        """Run the whole pipeline; bad input raises InputError, no hand gives found=False."""
+        """
+        Run the whole pipeline; bad input raises InputError, no hand gives found=False.
+
+        A hand scoring below ``config.min_score`` is no hand: a followed one is searched for
+        instead, a searched one is not found. A new camera model forgets the followed hand.
+        """
         camera.check_image_size(*depth_mm.shape)
+        if camera != self._camera:
+            self.reset_tracking()
+            self._camera = camera
         watch = _Stopwatch()
         if self._followed_center_mm is not None:
             result = self._estimate_at(depth_mm, camera, self._followed_center_mm,
                                        self.config.tracking_refine_iterations, watch)
-            if result is not None:
+            if result is not None and result.score >= self.config.min_score:
                 result.tracked = True
                 return self._remember(result)
         prior_mm = self._last_center_mm if self.config.tracking else None
@@ -465,6 +517,10 @@ class HandPoseEstimator:
             return HandPoseResult(False, detection.reason, timings_ms=watch.timings_ms)
         result = self._estimate_at(depth_mm, camera, detection.center_mm,
                                    self.config.refine_iterations, watch, require_hand=False)
+        if result.score < self.config.min_score:
+            self.reset_tracking()
+            return HandPoseResult(False, f'best candidate scored {result.score:.2f} < min_score '
+                                  f'{self.config.min_score:g}', timings_ms=watch.timings_ms)
         return self._remember(result)
 
     def _estimate_at(self, depth_mm: np.ndarray, camera: CameraModel, start_mm: np.ndarray,
