@@ -99,10 +99,10 @@ class CameraModel:
     def check_plausible(self) -> None:
         """Raise :class:`InputError` unless this could be a real depth camera's calibration."""
         low_px, high_px = IMAGE_SIDE_RANGE_PX
-        if not (low_px <= min(self.width, self.height) and max(self.width, self.height) <= high_px):
-            raise InputError(f'image size {self.width}x{self.height} is not a depth camera\'s '
-                             f'(sides {low_px} to {high_px} px)')
         side_px = max(self.width, self.height)
+        if not (low_px <= min(self.width, self.height) and side_px <= high_px):
+            raise InputError(f'image size {self.width}x{self.height} is implausible for a depth '
+                             f'camera (sides {low_px} to {high_px} px)')
         low, high = FOCAL_PER_IMAGE_SIDE_RANGE
         for name in ('fx', 'fy'):
             focal = getattr(self, name)

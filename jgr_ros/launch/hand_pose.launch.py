@@ -85,11 +85,11 @@ def launch_nodes(context: LaunchContext) -> list[Action]:
                   'depth/camera_info': argument('camera_info_topic') or preset_info}
     overrides = {name: argument(name) for name in ('model', 'device') if argument(name)}
     params_file, namespace = argument('params_file'), argument('namespace')
-    node_options = dict(
-        package='jgr_ros', name='hand_pose_node', namespace=namespace,
-        additional_env={'OMP_WAIT_POLICY': 'PASSIVE'},  # see docs/performance.md
-        parameters=[params_file, overrides], output='screen',
-        remappings=list(remappings.items()), on_exit=stop_launch)
+    node_options = {
+        'package': 'jgr_ros', 'name': 'hand_pose_node', 'namespace': namespace,
+        'additional_env': {'OMP_WAIT_POLICY': 'PASSIVE'},  # see docs/performance.md
+        'parameters': [params_file, overrides], 'output': 'screen',
+        'remappings': list(remappings.items()), 'on_exit': stop_launch}
     if argument('lifecycle').lower() in TRUE_WORDS:
         actions = managed_node(LifecycleNode(executable='managed_hand_pose_node', **node_options),
                                argument('autostart').lower() in TRUE_WORDS)
@@ -139,7 +139,9 @@ def stop_launch(event: ProcessExited, context: LaunchContext) -> list[Action]:
     A node that exits with a non-zero status outside a shutdown (it could not start: its FATAL
     line says why) raises, which makes ``ros2 launch`` stop everything and exit with 1.
     """
-    if event.returncode != 0 and not context.is_shutdown:
+    if context.is_shutdown:
+        return []   # already stopping (a second Shutdown would fail in launch_ros)
+    if event.returncode != 0:
         raise RuntimeError(f'{event.process_name} exited with status {event.returncode}; its '
                            'messages above say why')
     return [Shutdown(reason=f'{event.process_name} exited')]

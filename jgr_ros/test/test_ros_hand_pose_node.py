@@ -6,6 +6,7 @@ Accuracy does not matter here, so the node runs small untrained models written t
 test_ros_accuracy.py runs the shipped model.
 """
 import math
+import signal
 
 import numpy as np
 import pytest
@@ -17,6 +18,7 @@ pytest.importorskip('jgr_msgs.msg', reason='jgr_msgs is not built: run ./setup.s
 from diagnostic_msgs.msg import DiagnosticArray  # noqa: E402, I100
 from jgr_ros.errors import InputError  # noqa: E402
 from jgr_ros.ros.conversions import image_msg_from_depth, joints_from_msg  # noqa: E402
+from jgr_ros.ros.entry_point import STOP_SIGNALS  # noqa: E402
 from jgr_ros.ros.hand_pose_node import HandPoseNode, main  # noqa: E402
 from jgr_ros.ros.markers import BONES_ID, JOINTS_ID  # noqa: E402
 from jgr_ros.ros.parameters import HAND_POSE_PARAMETERS  # noqa: E402
@@ -177,7 +179,12 @@ def test_a_missing_model_file_stops_start_up_naming_the_path(ros, tmp_path, capf
     with pytest.raises(InputError, match=str(missing)):
         HandPoseNode(context=ros.context, parameter_overrides=[
             Parameter('model', value=str(missing))])
-    assert main(['--ros-args', '-p', f'model:={missing}']) == 1
+    handlers = {number: signal.getsignal(number) for number in STOP_SIGNALS}
+    try:
+        assert main(['--ros-args', '-p', f'model:={missing}']) == 1
+    finally:   # main() keeps its stop handlers (for a process's exit); pytest wants its own
+        for number, handler in handlers.items():
+            signal.signal(number, handler)
     assert str(missing) in capfd.readouterr().err
 
 

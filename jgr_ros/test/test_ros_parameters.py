@@ -1,7 +1,9 @@
 # Copyright 2026 jgr_ros contributors. MIT License.
 """
-Parameter defaults: written once, in the core's dataclasses (run-time parameters) or the
-parameter tables (start-up choices), which config/hand_pose.yaml repeats and nothing else does.
+Parameter defaults are written once: in the core's dataclasses or the parameter tables.
+
+Run-time parameters take the dataclasses' defaults; config/hand_pose.yaml repeats only the
+start-up choices of the tables.
 """
 import pathlib
 

@@ -7,7 +7,9 @@ forwarded by launch). rclpy's own SIGINT handler would invalidate the context at
 the node's worker thread may still publish (RCLError), and Python's would raise
 KeyboardInterrupt wherever the main thread is, also inside the clean-up. So SIGINT and SIGTERM
 only ask the spin loop to stop; the node then stops its threads and is destroyed while the
-context is still valid, and the context is shut down last.
+context is still valid, and the context is shut down last. Once the node is gone the signals
+are ignored: the second Ctrl-C may arrive while Python exits, when it would otherwise kill the
+process (exit status -2, which launch reports as an error).
 """
 import signal
 import threading
@@ -33,8 +35,8 @@ def run_node(make_node: Callable[[], Node], name: str, args: list[str] | None = 
     FATAL level under ``name`` and gives 1.
     """
     stop = threading.Event()
-    previous_handlers = {number: signal.signal(number, lambda *_: stop.set())
-                         for number in STOP_SIGNALS}
+    for number in STOP_SIGNALS:
+        signal.signal(number, lambda *_: stop.set())
     rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
     try:
         try:
@@ -53,6 +55,7 @@ def run_node(make_node: Callable[[], Node], name: str, args: list[str] | None = 
             executor.shutdown()
         return 0
     finally:
-        rclpy.try_shutdown()
-        for number, handler in previous_handlers.items():
-            signal.signal(number, handler)
+        for number in STOP_SIGNALS:
+            signal.signal(number, signal.SIG_IGN)   # nothing left to stop
+        # rclpy installed no handlers: "uninstalling" would reset SIGINT to kill the process.
+        rclpy.try_shutdown(uninstall_handlers=False)

@@ -71,7 +71,8 @@ RELIABILITY = {'best_effort': ReliabilityPolicy.BEST_EFFORT,
 # A warning of the same kind is repeated at most this often.
 WARNING_PERIOD_S = 5.0
 # What varies within one kind of warning: quoted names (frame_ids, encodings) and numbers.
-_WARNING_VALUES = re.compile(r"'[^']*'|\"[^\"]*\"|[-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?|\\bnan\\b|\\binf\\b")
+_WARNING_VALUES = re.compile(r"'[^']*'|\"[^\"]*\"|\bnan\b|\binf\b"
+                             r'|[-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?')
 
 
 def warning_kind(message: str) -> str:
