@@ -36,10 +36,11 @@ setup(
             'jgr-train = jgr_ros.training.train:main',
             'jgr-predict = jgr_ros.training.predict:main',
             'jgr-eval = jgr_ros.training.evaluate:main',
-            'jgr-bench = jgr_ros.bench:main',
-            'hand_pose_node = jgr_ros.ros.hand_pose_node:main',
-            'managed_hand_pose_node = jgr_ros.ros.hand_pose_node:managed_main',
-            'synthetic_camera_node = jgr_ros.ros.synthetic_camera_node:main',
+            'jgr-bench = jgr_ros.ros.bench_node:main',
+            # Nodes: entry_point catches Ctrl-C before the (slow) imports of the node modules.
+            'hand_pose_node = jgr_ros.ros.entry_point:hand_pose_node',
+            'managed_hand_pose_node = jgr_ros.ros.entry_point:managed_hand_pose_node',
+            'synthetic_camera_node = jgr_ros.ros.entry_point:synthetic_camera_node',
         ],
     },
 )

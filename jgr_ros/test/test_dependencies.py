@@ -81,3 +81,17 @@ def test_nothing_is_declared_that_no_code_imports():
     # rviz2 is started by the launch file (an executable, not an import).
     assert exec_depends - used - {'rviz2'} == set()
     assert declared >= used
+
+
+def test_the_core_imports_no_ros():
+    core = [path for path in (PACKAGE_ROOT / 'jgr_ros').rglob('*.py')
+            if path.relative_to(PACKAGE_ROOT / 'jgr_ros').parts[0] != 'ros']
+    ros_modules = {module for module, (_, requirement) in DECLARATIONS.items()
+                   if requirement is None}
+    for path in core:
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            names = ([alias.name for alias in node.names] if isinstance(node, ast.Import) else
+                     [node.module] if isinstance(node, ast.ImportFrom) and node.module else [])
+            for name in names:
+                assert name.split('.')[0] not in ros_modules, f'{path} imports {name}'
+                assert not name.startswith('jgr_ros.ros'), f'{path} imports {name}'

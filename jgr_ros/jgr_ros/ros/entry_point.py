@@ -1,44 +1,65 @@
 # Copyright 2026 jgr_ros contributors. MIT License.
 """
-The ``main`` shared by the console scripts: start a node, spin it, shut down cleanly.
+The console scripts of the nodes, and the ``main`` they share: start a node, spin it, stop it.
 
 Ctrl-C in a terminal reaches every process of ``ros2 launch`` twice (from the terminal, then
-forwarded by launch). rclpy's own SIGINT handler would invalidate the context at once, while
-the node's worker thread may still publish (RCLError), and Python's would raise
-KeyboardInterrupt wherever the main thread is, also inside the clean-up. So SIGINT and SIGTERM
-only ask the spin loop to stop; the node then stops its threads and is destroyed while the
-context is still valid, and the context is shut down last. Once the node is gone the signals
-are ignored: the second Ctrl-C may arrive while Python exits, when it would otherwise kill the
+forwarded by launch), possibly while a node is still importing PyTorch. rclpy's own SIGINT
+handler would invalidate the context at once, while the node's worker thread may still publish
+(RCLError), and Python's would raise KeyboardInterrupt wherever the main thread is, also inside
+the imports or the clean-up. So the console scripts catch SIGINT and SIGTERM first, before any
+heavy import (this module imports rclpy only when a node runs). Until ROS is initialised there
+is nothing to clean up and a signal ends the process at once (status 0); afterwards it only
+asks the spin loop to stop: the node then stops its threads and is destroyed while the context
+is still valid, and the context is shut down last. Once the node is gone the signals are
+ignored: the second Ctrl-C may arrive while Python exits, when it would otherwise kill the
 process (exit status -2, which launch reports as an error).
 """
+import importlib
+import os
 import signal
 import threading
 from typing import Callable
 
-from jgr_ros.errors import InputError
-import rclpy
-from rclpy.executors import SingleThreadedExecutor
-import rclpy.logging
-from rclpy.node import Node
-from rclpy.signals import SignalHandlerOptions
-
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 SPIN_PERIOD_S = 0.1
+_stop_requested = threading.Event()
+_ros_started = threading.Event()
 
 
-def run_node(make_node: Callable[[], Node], name: str, args: list[str] | None = None,
-             finished: Callable[[Node], bool] = lambda node: False) -> int:
+def catch_stop_signals() -> None:
+    """From now on SIGINT and SIGTERM end a process still starting, or request a stop."""
+    for number in STOP_SIGNALS:
+        signal.signal(number, _on_stop_signal)
+
+
+def _on_stop_signal(*_) -> None:
+    if not _ros_started.is_set():
+        os._exit(0)   # still importing: no context, no node, nothing to clean up
+    _stop_requested.set()
+
+
+def run_node(make_node: Callable, name: str, args: list[str] | None = None,
+             finished: Callable = lambda node: False) -> int:
     """
     Spin the node ``make_node()`` until SIGINT / SIGTERM or ``finished(node)``; return a status.
 
     A node that cannot start (InputError: missing model file, bad parameter) is reported at
-    FATAL level under ``name`` and gives 1.
+    FATAL level under ``name`` and gives 1. A stop requested before the node exists ends the
+    run before it is built (building loads models: seconds).
     """
-    stop = threading.Event()
-    for number in STOP_SIGNALS:
-        signal.signal(number, lambda *_: stop.set())
+    # Imported here, after the console script caught the stop signals.
+    from jgr_ros.errors import InputError
+    import rclpy
+    from rclpy.executors import SingleThreadedExecutor
+    import rclpy.logging
+    from rclpy.signals import SignalHandlerOptions
+
+    catch_stop_signals()
+    _ros_started.set()
     rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
     try:
+        if _stop_requested.is_set():
+            return 0
         try:
             node = make_node()
         except InputError as error:
@@ -47,7 +68,7 @@ def run_node(make_node: Callable[[], Node], name: str, args: list[str] | None = 
         executor = SingleThreadedExecutor()
         executor.add_node(node)
         try:
-            while not stop.is_set() and not finished(node):
+            while not _stop_requested.is_set() and not finished(node):
                 executor.spin_once(timeout_sec=SPIN_PERIOD_S)
         finally:
             executor.remove_node(node)
@@ -59,3 +80,16 @@ def run_node(make_node: Callable[[], Node], name: str, args: list[str] | None = 
             signal.signal(number, signal.SIG_IGN)   # nothing left to stop
         # rclpy installed no handlers: "uninstalling" would reset SIGINT to kill the process.
         rclpy.try_shutdown(uninstall_handlers=False)
+
+
+def _console_script(module: str, function: str = 'main') -> Callable[[], int]:
+    """Return a console script: catch the stop signals, then import ``module`` and run it."""
+    def run() -> int:
+        catch_stop_signals()
+        return getattr(importlib.import_module(module), function)()
+    return run
+
+
+hand_pose_node = _console_script('jgr_ros.ros.hand_pose_node')
+managed_hand_pose_node = _console_script('jgr_ros.ros.hand_pose_node', 'managed_main')
+synthetic_camera_node = _console_script('jgr_ros.ros.synthetic_camera_node')

@@ -153,19 +153,28 @@ def first_pose_s(timeout_s: float = 60.0) -> tuple[float, float]:
         run.kill()
 
 
-def clean_stop(run_s: float = 8.0) -> tuple[bool, str]:
-    """Launch camera:=synthetic, let it run ``run_s``, SIGINT it: (clean, what went wrong)."""
+def clean_stop(run_s: float = 2.0, timeout_s: float = 60.0) -> tuple[bool, str]:
+    """
+    Launch camera:=synthetic, SIGINT it ``run_s`` after its first hand: (clean, report).
+
+    Clean: exit status 0 within STOP_TIMEOUT_S, no ERROR line, no traceback, nothing left.
+    """
     run = LaunchRun('hand_pose.launch.py', {'camera': 'synthetic'})
+    listener = PoseListener(run.domain_id)
     try:
-        time.sleep(run_s)
+        poses = listener.listen('/hand_poses')
+        if not listener.spin_until(lambda: any(msg.hands for _, msg in poses), timeout_s):
+            return False, f'no hand within {timeout_s:g} s'
+        listener.spin_until(lambda: False, run_s)
         status, stop_s = run.interrupt()
         problems = run.failures()
         if status != 0:
-            problems.append(f'exit status {status} after {stop_s:.1f} s')
+            problems.append(f'exit status {status} after {stop_s:.1f} s\n')
         if run.group_alive():
-            problems.append('a process of the launch survived it')
+            problems.append('a process of the launch survived it\n')
         return not problems, ''.join(problems) if problems else f'stopped in {stop_s:.2f} s'
     finally:
+        listener.close()
         run.kill()
 
 
@@ -174,8 +183,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('check', choices=('first-pose', 'sigint'))
     parser.add_argument('--runs', type=int, default=5)
-    parser.add_argument('--run-s', type=float, default=8.0,
-                        help='sigint: seconds each launch runs before SIGINT')
+    parser.add_argument('--run-s', type=float, default=2.0,
+                        help='sigint: seconds each launch runs after its first hand, then SIGINT')
     args = parser.parse_args(argv)
     if args.check == 'first-pose':
         firsts, hands = [], []
