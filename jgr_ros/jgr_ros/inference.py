@@ -37,9 +37,14 @@ from torch.nn.utils.fusion import fuse_conv_bn_eval
 
 # A joint this far in front of the observed surface (mm) gets confidence exp(-1).
 CONFIDENCE_SCALE_MM = 30.0
-# A followed crop more filled than this is a surface the hand left, not a hand: true hands
-# filled at most 0.87 of it in 300 synthetic frames with body, wall and table behind them.
+# A followed crop more filled than this (of its part inside the image) is a surface the hand
+# left, not a hand: true hands filled at most 0.87 of it in 300 synthetic frames with body,
+# wall and table behind them.
 MAX_HAND_FILL = 0.95
+# A hand is a smooth surface: the median depth step between horizontally adjacent crop pixels
+# on it (crop units: 1 = half the cube's depth, 125 mm) was at most 0.032 on 60 searched and 60
+# followed synthetic hands; random depth steps by 0.25, a wall with +-30 mm noise by 0.1.
+MAX_SURFACE_STEP = 0.08
 # Hands scoring below this are not reported (EstimatorConfig.min_score). Measured with the
 # shipped models (python -m jgr_ros.ros.fuzz --scores 60): 60 synthetic hands scored 0.785 to
 # 1.0 (median 0.991); the best candidate in random depth at hand distance 0.07 to 0.464, in
@@ -421,6 +426,22 @@ class HandPoseResult:
         return float(np.mean(self.confidences)) if self.confidences is not None else 0.0
 
 
+def surface_step(crop_image: np.ndarray) -> float:
+    """Median depth step between horizontally adjacent surface pixels of a crop (0: none)."""
+    surface = crop_image < 1.0
+    pairs = surface[:, 1:] & surface[:, :-1]
+    if not pairs.any():
+        return 0.0
+    return float(np.median(np.abs(np.diff(crop_image, axis=1))[pairs]))
+
+
+def in_image_fraction(crop: HandCrop) -> float:
+    """Share of the crop that shows the image (the rest of a crop at its border is empty)."""
+    _, _, width_px, height_px = crop.roi
+    crop_px_per_image_px2 = abs(crop.transform[0, 0] * crop.transform[1, 1])
+    return min(1.0, width_px * height_px * crop_px_per_image_px2 / crop.image.size)
+
+
 def joint_confidences(joints_uvd: np.ndarray, depth_mm: np.ndarray) -> np.ndarray:
     """
     Per-joint plausibility against the observed depth, in 0..1.
@@ -518,7 +539,11 @@ class HandPoseEstimator:
             self.reset_tracking()
             return HandPoseResult(False, detection.reason, timings_ms=watch.timings_ms)
         result = self._estimate_at(depth_mm, camera, detection.center_mm,
-                                   self.config.refine_iterations, watch, require_hand=False)
+                                   self.config.refine_iterations, watch, followed=False)
+        if result is None:
+            self.reset_tracking()
+            return HandPoseResult(False, 'the candidate is no smooth surface (noise?)',
+                                  timings_ms=watch.timings_ms)
         if result.score < self.config.min_score:
             self.reset_tracking()
             return HandPoseResult(False, f'best candidate scored {result.score:.2f} < min_score '
@@ -527,15 +552,15 @@ class HandPoseEstimator:
 
     def _estimate_at(self, depth_mm: np.ndarray, camera: CameraModel, start_mm: np.ndarray,
                      refine_iterations: int, watch: _Stopwatch,
-                     require_hand: bool = True) -> HandPoseResult | None:
-        """Refine, crop, infer, back-project from ``start_mm``; None if the crop lost the hand."""
+                     followed: bool = True) -> HandPoseResult | None:
+        """Refine, crop, infer, back-project from ``start_mm``; None if the crop holds no hand."""
         center_mm = start_mm
         if self.refiner is not None and refine_iterations > 0:
             center_mm = self.refiner.refine(depth_mm, camera, center_mm, refine_iterations)
             watch.lap('refine')
         crop = self.pose_model.crop(depth_mm, camera, center_mm)
         watch.lap('crop')
-        if require_hand and not self._holds_hand(crop):
+        if not self._holds_hand(crop, followed):
             return None
         uvz = self.pose_model.predict_crops(crop.image[None])[0]
         watch.lap('infer')
@@ -546,16 +571,23 @@ class HandPoseEstimator:
         return HandPoseResult(True, '', joints_mm, joints_uvd, confidences, center_mm,
                               start_mm, crop.roi, crop, timings_ms=watch.timings_ms)
 
-    def _holds_hand(self, crop: HandCrop) -> bool:
+    def _holds_hand(self, crop: HandCrop, followed: bool) -> bool:
         """
         Whether the crop's surface inside the cube can be a hand.
 
-        At least the localiser's ``min_area_mm2`` of it, and not nearly all the crop: that is a
-        wall, table or body the hand has left (the localiser finds it too large as well).
+        Always: a smooth surface (:func:`surface_step`), not noise. A followed crop, which no
+        search vouched for, also needs at least the localiser's ``min_area_mm2`` of surface and
+        must not be nearly all surface where it lies in the image: that is a wall, table or body
+        the hand has left (the localiser finds it too large as well).
         """
+        if surface_step(crop.image) > MAX_SURFACE_STEP:
+            return False
+        if not followed:
+            return True
         filled = np.count_nonzero(crop.image < 1.0) / crop.image.size
         area_mm2 = filled * self.pose_model.cube_mm ** 2
-        return area_mm2 >= self.config.localizer.min_area_mm2 and filled <= MAX_HAND_FILL
+        return (area_mm2 >= self.config.localizer.min_area_mm2
+                and filled <= MAX_HAND_FILL * in_image_fraction(crop))
 
     def _remember(self, result: HandPoseResult) -> HandPoseResult:
         center_mm = self.skeleton.hand_center(result.joints_mm)

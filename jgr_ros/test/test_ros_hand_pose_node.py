@@ -272,8 +272,8 @@ def test_debug_image_shows_the_network_input_when_asked(ros, tiny_models):  # no
     assert len(np.unique(pixels.reshape(-1, 3), axis=0)) > 10   # a hand and a skeleton
 
 
-def test_a_failing_cuda_device_falls_back_to_the_cpu_with_one_warning(ros, tiny_models,  # noqa: F811,E501
-                                                                         monkeypatch, capfd):
+def test_a_failing_cuda_device_falls_back_to_the_cpu_with_one_warning(  # noqa: F811
+        ros, tiny_models, monkeypatch, capfd):  # noqa: F811
     # No GPU here: torch is told there is one, so the real CUDA set-up of device 'auto' fails
     # (this CPU build of torch cannot initialise CUDA), as a driver mismatch would.
     monkeypatch.setattr(torch.cuda, 'is_available', lambda: True)
