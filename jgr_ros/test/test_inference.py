@@ -150,3 +150,15 @@ def test_the_ready_line_names_a_slower_backend_and_why(networks):
     assert 'onnxruntime' in slower_backend_reason('auto', torchscript)
     assert slower_backend_reason('torchscript', torchscript) == ''   # asked for
     assert slower_backend_reason('auto', networks[0]) == ''           # onnxruntime here
+
+
+def test_noise_after_a_followed_hand_is_no_hand(networks, moving_hand):
+    following = estimator(networks, min_score=0.0)   # the surface check alone
+    following.estimate(moving_hand[0].depth_mm, moving_hand[0].camera)
+    rng = np.random.default_rng(1)
+    shape, camera = moving_hand[1].depth_mm.shape, moving_hand[1].camera
+    random_depth = rng.uniform(350.0, 900.0, shape).astype(np.float32)
+    assert not following.estimate(random_depth, camera).found
+    following.estimate(moving_hand[0].depth_mm, moving_hand[0].camera)
+    noise_wall = (600.0 + rng.uniform(-30.0, 30.0, shape)).astype(np.float32)
+    assert not following.estimate(noise_wall, camera).found
