@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Set up jgr_ros on a machine with no ROS install: a virtual environment at .venv/ with ROS 2
 # (from the ros-* Python wheels), PyTorch CPU, OpenCV and the test tools, then `colcon build`
-# of jgr_msgs and jgr_ros into install/. Idempotent: a second run only checks and rebuilds.
+# of jgr_msgs and jgr_ros into install/, and, where ../shared/ros2-launch is present, the
+# upstream launch stack (ros2 launch, launch_testing, ros2 param / lifecycle: no wheels exist)
+# into build/ros2-launch/install for the launch tests. Idempotent: a second run only checks
+# and rebuilds.
 #
 # Needs CPython 3.11 or 3.12 (the versions the ros-* wheels are published for); set PYTHON
 # to choose the interpreter. No root needed.
@@ -62,3 +65,18 @@ colcon --log-base "$ROOT/log" build --base-paths "$ROOT/jgr_msgs" "$ROOT/jgr_ros
   --build-base "$ROOT/build" --install-base "$ROOT/install" --symlink-install \
   --event-handlers console_direct- console_cohesion- summary+ status- \
   --cmake-args -DPython3_EXECUTABLE="$VENV/bin/python" -DBUILD_TESTING=OFF
+
+# The upstream launch stack, rebuilt only when its sources or the venv changed (~1 min).
+LAUNCH_STACK=$ROOT/../shared/ros2-launch
+LAUNCH_INSTALL=$ROOT/build/ros2-launch/install
+if [ -x "$LAUNCH_STACK/build.sh" ]; then
+  launch_stamp=$ROOT/build/ros2-launch/sources.sha256
+  launch_want=$( (cd "$LAUNCH_STACK" && find . -type f -printf '%p %s %T@\n' | sort; \
+    echo "$VENV") | sha256sum | cut -d' ' -f1)
+  if [ "$(cat "$launch_stamp" 2>/dev/null)" != "$launch_want" ] \
+      || [ ! -f "$LAUNCH_INSTALL/local_setup.bash" ]; then
+    echo "setup.sh: building the ROS 2 launch stack from $LAUNCH_STACK"
+    "$LAUNCH_STACK/build.sh" "$VENV" "$LAUNCH_INSTALL"
+    echo "$launch_want" > "$launch_stamp"
+  fi
+fi

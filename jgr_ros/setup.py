@@ -19,21 +19,28 @@ setup(
         (f'share/{PACKAGE}/config/train', glob('config/train/*.yaml')),
     ],
     python_requires='>=3.10',
-    install_requires=['numpy', 'opencv-python-headless', 'pyyaml', 'torch', 'transforms3d'],
+    # Every third-party import (test/test_dependencies.py checks it against the sources);
+    # onnxruntime is the fast CPU backend: without it the node runs TorchScript, slower.
+    install_requires=['numpy', 'onnxruntime', 'opencv-python-headless', 'pyyaml', 'torch',
+                      'transforms3d'],
     zip_safe=False,
     maintainer='jgr_ros maintainers',
     maintainer_email='maintainers@jgr-ros.dev',
     description='Real-time 3-D hand pose estimation from a single depth camera with JGR-P2O.',
     license='MIT',
-    extras_require={'test': ['pytest']},
+    extras_require={'test': ['pytest'],
+                    # jgr-train, jgr-eval and the dataset loaders (training/).
+                    'training': ['matplotlib', 'scipy', 'tqdm']},
     entry_points={
         'console_scripts': [
             'jgr-train = jgr_ros.training.train:main',
             'jgr-predict = jgr_ros.training.predict:main',
             'jgr-eval = jgr_ros.training.evaluate:main',
-            'jgr-bench = jgr_ros.bench:main',
-            'hand_pose_node = jgr_ros.ros.hand_pose_node:main',
-            'synthetic_camera_node = jgr_ros.ros.synthetic_camera_node:main',
+            'jgr-bench = jgr_ros.ros.bench_node:main',
+            # Nodes: entry_point catches Ctrl-C before the (slow) imports of the node modules.
+            'hand_pose_node = jgr_ros.ros.entry_point:hand_pose_node',
+            'managed_hand_pose_node = jgr_ros.ros.entry_point:managed_hand_pose_node',
+            'synthetic_camera_node = jgr_ros.ros.entry_point:synthetic_camera_node',
         ],
     },
 )

@@ -11,6 +11,11 @@ _jgr_nounset=$(set -o | awk '$1 == "nounset" {print $2}')
 set +u
 # shellcheck disable=SC1091
 source "$_jgr_root/install/setup.bash"
+# The launch stack setup.sh built from ../shared/ros2-launch, where it did (ros2 launch, ...).
+if [ -f "$_jgr_root/build/ros2-launch/install/local_setup.bash" ]; then
+  # shellcheck disable=SC1091
+  source "$_jgr_root/build/ros2-launch/install/local_setup.bash"
+fi
 [ "$_jgr_nounset" = on ] && set -u
 # ament_python installs console scripts (jgr-train, jgr-eval, ...) under lib/<package>, where
 # `ros2 run jgr_ros jgr-train` finds them; put them on PATH as plain commands too.

@@ -20,6 +20,10 @@ Stages (docs/performance.md has results and how to read them):
   HandPoseArray received by a subscriber, and the fraction of published frames that got a
   result.
 
+This module imports no ROS: the message build and the node stage come from
+:mod:`jgr_ros.ros.bench_node`, whose ``main`` is the ``jgr-bench`` command (``python -m
+jgr_ros.bench`` runs the rest and reports those two as skipped).
+
 Without ``--model`` the shipped models run, or untrained networks of the same architecture
 (the same speed) where they are missing. Times are wall clock (``time.perf_counter``; on CUDA
 between ``torch.cuda.synchronize()`` calls). Load from other processes skews them: the JSON
@@ -33,13 +37,10 @@ import json
 import os
 import pathlib
 import platform
-import random
 import sys
 import tempfile
-import threading
 import time
 from typing import Callable
-import uuid
 
 import cv2
 from jgr_ros.camera import CameraModel
@@ -65,7 +66,6 @@ from jgr_ros.synthetic.cameras import get_camera_preset
 from jgr_ros.synthetic.generator import SyntheticFrame, SyntheticHandGenerator
 from jgr_ros.synthetic.motion import motion_frames, MotionConfig
 from jgr_ros.synthetic.scene import SyntheticConfig
-from jgr_ros.units import MM_PER_M
 import numpy as np
 import torch
 
@@ -107,6 +107,20 @@ FULL = BenchSettings(warmup_calls=10, latency_calls=300, batch_calls=10, pipelin
                      node_duration_s=10.0, num_frames=16, motion_frames=60)
 QUICK = BenchSettings(warmup_calls=3, latency_calls=40, batch_calls=2, pipeline_runs=40,
                       node_duration_s=2.0, num_frames=4, motion_frames=12, render_frames=40)
+
+# (found result, its estimator) -> the message the node would publish for it.
+MessageBuilder = Callable[[HandPoseResult, HandPoseEstimator], object]
+NO_ROS = ('skipped: the ROS stages run from jgr_ros.ros.bench_node (jgr-bench, or python -m '
+          'jgr_ros.ros.bench_node), which needs rclpy and the built jgr_msgs')
+
+
+@dataclass(frozen=True)
+class RosStages:
+    """The bench's ROS parts, which jgr_ros.ros.bench_node supplies: the core imports no ROS."""
+
+    build_message: MessageBuilder
+    # (pose path, centre path, device, frames, settings, cpu_threads) -> the node stage's dict.
+    bench_node: Callable[..., dict]
 
 
 # --- Measuring -------------------------------------------------------------------------------
@@ -249,17 +263,21 @@ def _bench_backend(pose_path: pathlib.Path, device: torch.device, backend: str, 
 
 def bench_pipeline(pose_path: pathlib.Path, center_path: pathlib.Path, device: torch.device,
                    still: list[SyntheticFrame], moving: list[SyntheticFrame],
-                   settings: BenchSettings) -> dict:
-    """Per-stage times in ms of decode -> HandPoseEstimator -> message, searching and tracking."""
+                   settings: BenchSettings, build_message: MessageBuilder | None = None) -> dict:
+    """
+    Per-stage times in ms of decode -> HandPoseEstimator -> message, searching and tracking.
+
+    ``build_message`` builds what the node publishes for a found hand (RosStages); without it
+    the message stage is reported as skipped.
+    """
     loaded = HandPoseEstimator.from_files(pose_path, center_path, str(device))
-    build_message, message_note = message_builder()
     results = {}
     for mode, frames in (('search', still), ('tracking', moving)):
         estimator = HandPoseEstimator(loaded.pose_model, loaded.refiner,
                                       EstimatorConfig(tracking=mode == 'tracking'))
         results[mode] = _bench_mode(estimator, build_message, frames, settings)
         if build_message is None:
-            results[mode]['stages']['message'] = {'skipped': message_note}
+            results[mode]['stages']['message'] = {'skipped': NO_ROS}
     return {**results, 'backends': {'pose': loaded.pose_model.backend,
                                     'center': loaded.refiner.backend},
             'image': f'{still[0].camera.width}x{still[0].camera.height} 16UC1'}
@@ -297,167 +315,6 @@ def pipeline_run(estimator: HandPoseEstimator, build_message: Callable | None,
         times_s['message'] = time.perf_counter() - estimated
     times_s['total'] = time.perf_counter() - start
     return result, times_s
-
-
-def message_builder() -> tuple[Callable[[HandPoseResult, HandPoseEstimator], object] | None,
-                               str]:
-    """Return (what the node builds for a found hand, '') or (None, why it cannot here)."""
-    unavailable = ros_unavailable()
-    if unavailable:
-        return None, f'skipped: {unavailable}'
-    from jgr_msgs.msg import HandPoseArray
-    from jgr_ros.ros.conversions import hand_pose_msg, wrist_pose
-    from std_msgs.msg import Header
-
-    def build(result: HandPoseResult, estimator: HandPoseEstimator) -> HandPoseArray:
-        header = Header(frame_id=FRAME_ID)
-        wrist = wrist_pose(result.joints_mm / MM_PER_M, estimator.skeleton)
-        hand = hand_pose_msg(result, estimator.skeleton, header, 1, wrist)
-        return HandPoseArray(header=header, hands=[hand])
-    return build, ''
-
-
-# --- Stage 3: the node over DDS --------------------------------------------------------------
-
-def ros_unavailable() -> str:
-    """Return why the ROS parts cannot run here, '' when rclpy and jgr_msgs import."""
-    try:
-        import jgr_msgs.msg  # noqa: F401  (the ROS parts are optional: imported on demand)
-        import rclpy  # noqa: F401
-    except ImportError as error:
-        return f'{error} (needs rclpy and the built jgr_msgs: ./setup.sh, source tools/env.sh)'
-    return ''
-
-
-def bench_node(pose_path: pathlib.Path, center_path: pathlib.Path, device: torch.device,
-               frames: list[SyntheticFrame], settings: BenchSettings,
-               cpu_threads: int = 0) -> dict:
-    """
-    Feed hand_pose_node at each input rate in turn; latency and processed fraction per rate.
-
-    ``cpu_threads`` is the node's parameter (0: its default, all cores but one).
-    """
-    unavailable = ros_unavailable()
-    if unavailable:
-        return {'skipped': unavailable}
-    threads = torch.get_num_threads()
-    try:
-        with NodeRig(pose_path, center_path, device, frames, cpu_threads) as rig:
-            rig.wait_until_ready()
-            return {'cpu_threads': torch.get_num_threads(),   # as the node set them
-                    'rates': {str(rate_fps): rig.measure(rate_fps, settings.node_duration_s)
-                              for rate_fps in NODE_RATES_FPS}}
-    finally:
-        torch.set_num_threads(threads)
-
-
-class NodeRig:
-    """
-    hand_pose_node, a depth camera stand-in and a HandPoseArray listener in one process.
-
-    They share an rclpy context on a random ROS domain with localhost discovery and a unique
-    namespace, so other ROS processes on this machine neither see nor disturb them. An executor
-    thread serves the callbacks; the node runs its network on its own worker thread, and the
-    camera stand-in publishes from the caller's thread on a perf_counter schedule.
-    """
-
-    # After the last frame, results still on their way get this long to arrive.
-    DRAIN_S = 0.5
-    READY_TIMEOUT_S = 30.0
-    READY_POLL_FPS = 10.0
-    WARMUP_S = 1.0
-
-    def __init__(self, pose_path: pathlib.Path, center_path: pathlib.Path,
-                 device: torch.device, frames: list[SyntheticFrame], cpu_threads: int = 0):
-        """Start the context, the node (loads the models), the stand-in and the listener."""
-        from jgr_msgs.msg import HandPoseArray
-        from jgr_ros.ros.conversions import camera_info_msg, image_msg_from_depth, stamp_ns
-        from jgr_ros.ros.hand_pose_node import HandPoseNode
-        import rclpy
-        from rclpy.executors import SingleThreadedExecutor
-        from rclpy.parameter import Parameter
-        from rclpy.qos import qos_profile_sensor_data
-        from sensor_msgs.msg import CameraInfo, Image
-        from std_msgs.msg import Header
-
-        os.environ['ROS_AUTOMATIC_DISCOVERY_RANGE'] = 'LOCALHOST'
-        self._context = rclpy.Context()
-        rclpy.init(context=self._context, domain_id=random.randint(1, 100))
-        namespace = f'/jgr_bench_{uuid.uuid4().hex[:8]}'
-        self._node = HandPoseNode(context=self._context, namespace=namespace,
-                                  parameter_overrides=[
-                                      Parameter('model', value=str(pose_path)),
-                                      Parameter('center_model', value=str(center_path)),
-                                      Parameter('device', value=str(device)),
-                                      Parameter('cpu_threads', value=cpu_threads)])
-        self._io = rclpy.create_node('jgr_bench', context=self._context, namespace=namespace)
-        self._depth_pub = self._io.create_publisher(Image, 'depth/image_raw',
-                                                    qos_profile_sensor_data)
-        self._info_pub = self._io.create_publisher(CameraInfo, 'depth/camera_info',
-                                                   qos_profile_sensor_data)
-        self._io.create_subscription(HandPoseArray, 'hand_poses', self._on_hands, 10)
-        self._stamp_ns = stamp_ns
-        self._received_ns: dict[int, int] = {}
-        self._messages = []
-        for frame in frames:
-            header = Header(frame_id=FRAME_ID)
-            self._messages.append((image_msg_from_depth(frame.depth_mm, '16UC1', header),
-                                   camera_info_msg(frame.camera, header)))
-        self._executor = SingleThreadedExecutor(context=self._context)
-        self._executor.add_node(self._node)
-        self._executor.add_node(self._io)
-        self._spinner = threading.Thread(target=self._executor.spin, daemon=True)
-        self._spinner.start()
-
-    def __enter__(self) -> 'NodeRig':
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self._executor.shutdown()
-        self._spinner.join(timeout=5.0)
-        self._node.destroy_node()
-        self._io.destroy_node()
-        self._context.shutdown()
-
-    def wait_until_ready(self) -> None:
-        """Publish until the node answers (discovery, first frames), then WARMUP_S more."""
-        deadline_s = time.monotonic() + self.READY_TIMEOUT_S
-        while not self._received_ns:
-            if time.monotonic() > deadline_s:
-                raise RuntimeError(f'hand_pose_node gave no result within '
-                                   f'{self.READY_TIMEOUT_S:g} s')
-            self.publish(self.READY_POLL_FPS, 1)
-            time.sleep(1.0 / self.READY_POLL_FPS)
-        self.publish(self.READY_POLL_FPS, round(self.READY_POLL_FPS * self.WARMUP_S))
-
-    def measure(self, rate_fps: float, duration_s: float) -> dict:
-        """Publish at ``rate_fps`` for ``duration_s``; latency percentiles, processed fraction."""
-        sent_ns = self.publish(rate_fps, round(rate_fps * duration_s))
-        time.sleep(self.DRAIN_S)
-        latencies_s = [(self._received_ns[stamp] - stamp) / 1e9 for stamp in sent_ns
-                       if stamp in self._received_ns]
-        return {**(summary_ms(latencies_s) if latencies_s else {}),
-                'processed_fraction': round(len(latencies_s) / len(sent_ns), 3),
-                'published': len(sent_ns), 'processed': len(latencies_s)}
-
-    def publish(self, rate_fps: float, count: int) -> list[int]:
-        """Publish ``count`` frames (camera_info, then depth) at ``rate_fps``; their stamps."""
-        period_s = 1.0 / rate_fps
-        next_s = time.perf_counter()
-        stamps_ns = []
-        for index in range(count):
-            time.sleep(max(0.0, next_s - time.perf_counter()))
-            next_s += period_s
-            image, info = self._messages[index % len(self._messages)]
-            image.header.stamp = self._io.get_clock().now().to_msg()
-            self._info_pub.publish(info)
-            self._depth_pub.publish(image)
-            stamps_ns.append(self._stamp_ns(image.header.stamp))
-        return stamps_ns
-
-    def _on_hands(self, msg) -> None:
-        now_ns = self._io.get_clock().now().nanoseconds
-        self._received_ns.setdefault(self._stamp_ns(msg.header.stamp), now_ns)
 
 
 # --- Machine, report, command line -----------------------------------------------------------
@@ -633,8 +490,9 @@ def bench_render(settings: BenchSettings) -> dict:
         cv2.setNumThreads(threads)
 
 
-def run_bench(args: argparse.Namespace, settings: BenchSettings) -> dict:
-    """Run the stages ``args`` asks for; return the results (the JSON document)."""
+def run_bench(args: argparse.Namespace, settings: BenchSettings,
+              ros: RosStages | None = None) -> dict:
+    """Run the stages ``args`` asks for (ROS ones with ``ros``); return the JSON document."""
     if args.threads:
         torch.set_num_threads(args.threads)
     device = select_device(args.device)
@@ -652,21 +510,28 @@ def run_bench(args: argparse.Namespace, settings: BenchSettings) -> dict:
             moving = moving_frames(settings.motion_frames)
         if 'pipeline' in args.stages:
             results['pipeline'] = bench_pipeline(pose_path, center_path, device, frames,
-                                                 moving, settings)
+                                                 moving, settings,
+                                                 ros.build_message if ros else None)
         if 'node' in args.stages:
-            results['node'] = bench_node(pose_path, center_path, device, moving, settings,
-                                         args.threads or 0)
+            results['node'] = (ros.bench_node(pose_path, center_path, device, moving, settings,
+                                              args.threads or 0) if ros else
+                               {'skipped': NO_ROS})
     if 'render' in args.stages:
         results['render'] = bench_render(settings)
     results['machine']['load_average_end'] = list(os.getloadavg())
     return results
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run jgr-bench; print the tables, write the JSON if asked. Bad input: message, exit 2."""
+def main(argv: list[str] | None = None, ros: RosStages | None = None) -> int:
+    """
+    Run the bench; print the tables, write the JSON if asked. Bad input: message, exit 2.
+
+    ``python -m jgr_ros.bench`` runs without ROS (the ROS stages say they were skipped); the
+    ``jgr-bench`` command is jgr_ros.ros.bench_node's, which passes ``ros``.
+    """
     args = parse_args(argv)
     try:
-        results = run_bench(args, QUICK if args.quick else FULL)
+        results = run_bench(args, QUICK if args.quick else FULL, ros)
     except InputError as error:
         print(f'jgr-bench: {error}', file=sys.stderr)
         return 2

@@ -17,6 +17,16 @@ import numpy as np
 
 # Number of distortion coefficients (D) each supported CameraInfo distortion model carries.
 DISTORTION_COEFFICIENTS = {'plumb_bob': 5, 'rational_polynomial': 8}
+# Below this, |fx| or |fy| in pixels is no lens (and fx * fy could underflow to 0).
+MIN_FOCAL_PX = 1e-3
+# What a real depth camera's CameraInfo can say (see CameraModel.from_camera_info): image sides,
+# focal lengths relative to the larger side (fields of view of about 157 to 3 degrees), pixel
+# aspect ratio fx / fy, and distortion coefficient magnitudes (Azure Kinect's rational
+# polynomial ones stay below 10).
+IMAGE_SIDE_RANGE_PX = (32, 16384)
+FOCAL_PER_IMAGE_SIDE_RANGE = (0.1, 20.0)
+PIXEL_ASPECT_RANGE = (0.5, 2.0)
+MAX_DISTORTION_COEFFICIENT = 100.0
 # Tight stopping rule so that undistorting a distorted projection recovers it to ~1e-6 px.
 _UNDISTORT_CRITERIA = (cv2.TERM_CRITERIA_COUNT | cv2.TERM_CRITERIA_EPS, 50, 1e-10)
 
@@ -49,6 +59,8 @@ class CameraModel:
             if not math.isfinite(focal) or focal == 0.0:
                 raise InputError(f'camera focal length {name}={focal} must be finite and non-zero '
                                  '(an all-zero K means the camera is not calibrated)')
+            if abs(focal) < MIN_FOCAL_PX:
+                raise InputError(f'camera focal length {name}={focal} is below {MIN_FOCAL_PX} px')
         if not (0.0 <= self.cx <= self.width and 0.0 <= self.cy <= self.height):
             raise InputError(f'principal point ({self.cx}, {self.cy}) lies outside the '
                              f'{self.width}x{self.height} image')
@@ -69,12 +81,41 @@ class CameraModel:
     @classmethod
     def from_camera_info(cls, width: int, height: int, k: Sequence[float], d: Sequence[float],
                          distortion_model: str) -> 'CameraModel':
-        """Build from sensor_msgs/CameraInfo fields; ``k`` is the 3x3 K matrix, row-major."""
+        """
+        Build from sensor_msgs/CameraInfo fields; ``k`` is the 3x3 K matrix, row-major.
+
+        Beyond the checks of any camera, a CameraInfo must describe a plausible depth camera
+        (positive focal lengths for its image size, near-square pixels, sane distortion): a
+        driver's garbage must not turn into a hand. Violations raise InputError.
+        """
         k = [float(value) for value in k]
         if len(k) != 9:
             raise InputError(f'camera matrix K must have 9 elements (3x3 row-major), got {len(k)}')
-        return cls(width=int(width), height=int(height), fx=k[0], fy=k[4], cx=k[2], cy=k[5],
-                   distortion_model=distortion_model, distortion=tuple(d))
+        camera = cls(width=int(width), height=int(height), fx=k[0], fy=k[4], cx=k[2], cy=k[5],
+                     distortion_model=distortion_model, distortion=tuple(d))
+        camera.check_plausible()
+        return camera
+
+    def check_plausible(self) -> None:
+        """Raise :class:`InputError` unless this could be a real depth camera's calibration."""
+        low_px, high_px = IMAGE_SIDE_RANGE_PX
+        side_px = max(self.width, self.height)
+        if not (low_px <= min(self.width, self.height) and side_px <= high_px):
+            raise InputError(f'image size {self.width}x{self.height} is implausible for a depth '
+                             f'camera (sides {low_px} to {high_px} px)')
+        low, high = FOCAL_PER_IMAGE_SIDE_RANGE
+        for name in ('fx', 'fy'):
+            focal = getattr(self, name)
+            if not low * side_px <= focal <= high * side_px:
+                raise InputError(f'camera focal length {name}={focal} px is implausible for a '
+                                 f'{self.width}x{self.height} image (expected {low * side_px:g} '
+                                 f'to {high * side_px:g})')
+        if not PIXEL_ASPECT_RANGE[0] <= self.fx / self.fy <= PIXEL_ASPECT_RANGE[1]:
+            raise InputError(f'pixel aspect fx / fy = {self.fx / self.fy:g} is implausible '
+                             f'(expected {PIXEL_ASPECT_RANGE[0]} to {PIXEL_ASPECT_RANGE[1]})')
+        if any(abs(c) > MAX_DISTORTION_COEFFICIENT for c in self.distortion):
+            raise InputError(f'distortion coefficients {self.distortion} are implausible (at most '
+                             f'{MAX_DISTORTION_COEFFICIENT:g} in magnitude)')
 
     @property
     def has_distortion(self) -> bool:

@@ -15,6 +15,8 @@ from jgr_ros.units import MM_PER_M
 import numpy as np
 
 _UINT16_MAX = np.iinfo(np.uint16).max
+# Farther depths are no measurement (no depth camera reaches a kilometre): invalid.
+_MAX_DEPTH_MM = 1.0e6
 # Pixel type (little-endian) and depth unit in millimetres of each encoding.
 _PIXEL_DTYPE = {'16UC1': np.dtype('<u2'), 'mono16': np.dtype('<u2'), '32FC1': np.dtype('<f4')}
 _MM_PER_UNIT = {'16UC1': 1.0, 'mono16': 1.0, '32FC1': MM_PER_M}
@@ -44,7 +46,10 @@ def decode_depth(data: Buffer, width: int, height: int, encoding: str, step: int
     pixels = rows.view(pixel_dtype.newbyteorder(byte_order))
     if pixels.dtype.kind == 'u':   # whole millimetres: 0 is invalid, nothing else can be
         return pixels.astype(np.float32)
-    return _zero_invalid(pixels.astype(np.float32) * np.float32(_MM_PER_UNIT[encoding]))
+    # Invalid (and absurdly far) values become 0 before scaling, which then cannot overflow.
+    values = pixels.astype(np.float32)
+    plausible = valid_mask(values) & (values <= _MAX_DEPTH_MM / _MM_PER_UNIT[encoding])
+    return np.where(plausible, values, np.float32(0.0)) * np.float32(_MM_PER_UNIT[encoding])
 
 
 def encode_depth(depth_mm: np.ndarray, encoding: str) -> tuple[bytes, int]:

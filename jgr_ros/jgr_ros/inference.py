@@ -19,16 +19,16 @@ from dataclasses import dataclass, field
 import importlib.resources
 import importlib.util
 import pathlib
-import tempfile
 import time
 from typing import Callable, Iterator
 
 from jgr_ros.camera import CameraModel
 from jgr_ros.crop import crop_hand, crop_to_camera, crop_to_image, HandCrop
 from jgr_ros.errors import InputError
-from jgr_ros.export import export_onnx, InferencePath, INPUT_NAME, OUTPUT_NAME
+from jgr_ros.export import InferencePath, INPUT_NAME, OUTPUT_NAME
 from jgr_ros.localization import HandLocalizer, LocalizerConfig, refine_center
 from jgr_ros.model_file import load_model
+from jgr_ros.onnx_cache import onnx_bytes
 from jgr_ros.skeletons import get_skeleton, Skeleton
 import numpy as np
 import torch
@@ -37,9 +37,19 @@ from torch.nn.utils.fusion import fuse_conv_bn_eval
 
 # A joint this far in front of the observed surface (mm) gets confidence exp(-1).
 CONFIDENCE_SCALE_MM = 30.0
-# A followed crop more filled than this is a surface the hand left, not a hand: true hands
-# filled at most 0.87 of it in 300 synthetic frames with body, wall and table behind them.
+# A followed crop more filled than this (of its part inside the image) is a surface the hand
+# left, not a hand: true hands filled at most 0.87 of it in 300 synthetic frames with body,
+# wall and table behind them.
 MAX_HAND_FILL = 0.95
+# A hand is a smooth surface: the median depth step between horizontally adjacent crop pixels
+# on it (crop units: 1 = half the cube's depth, 125 mm) was at most 0.032 on 60 searched and 60
+# followed synthetic hands; random depth steps by 0.25, a wall with +-30 mm noise by 0.1.
+MAX_SURFACE_STEP = 0.08
+# Hands scoring below this are not reported (EstimatorConfig.min_score). Measured with the
+# shipped models (python -m jgr_ros.ros.fuzz --scores 60): 60 synthetic hands scored 0.785 to
+# 1.0 (median 0.991); the best candidate in random depth at hand distance 0.07 to 0.464, in
+# other noise, walls and random images 0.0 (no candidate). 0.6 lies between.
+DEFAULT_MIN_SCORE = 0.6
 
 
 def shipped_model_path(name: str) -> pathlib.Path:
@@ -100,18 +110,56 @@ def resolve_backend(name: str, device: torch.device) -> str:
     return name
 
 
+def slower_backend_reason(requested: str, pose_model: 'PoseModel') -> str:
+    """
+    Return why ``pose_model`` runs on a slower backend than this machine could use ('' if not).
+
+    'auto' on the CPU takes onnxruntime, several times faster than TorchScript here
+    (docs/performance.md); without the package it falls back silently unless told.
+    """
+    if (requested == 'auto' and pose_model.device.type == 'cpu'
+            and pose_model.backend != 'onnxruntime'):
+        return (f'running the {pose_model.backend} backend because onnxruntime is not '
+                'installed; it is several times slower (pip install onnxruntime, or rosdep '
+                'key python3-onnxruntime-pip)')
+    return ''
+
+
+def load_estimator_with_cpu_fallback(load: Callable[[str], 'HandPoseEstimator'],
+                                     device: str) -> tuple['HandPoseEstimator', str]:
+    """
+    Return ``load(device)`` and '' or, when a CUDA device fails, ``load('cpu')`` and why.
+
+    ``load`` must run the networks once (the first inference is where a driver mismatch, an
+    out-of-memory or a graph capture error shows). Bad input (InputError: a missing file, a
+    CUDA device asked for on a machine without one) is not a device failure and is raised.
+    """
+    try:
+        return load(device), ''
+    except InputError:
+        raise
+    except Exception as error:
+        if select_device(device).type != 'cuda':
+            raise
+        reason = (f'CUDA failed ({type(error).__name__}: {str(error).strip()[:300]}); running '
+                  'on the CPU instead')
+    return load('cpu'), reason
+
+
 def build_runner(backend: str, model: nn.Module, device: torch.device,
-                 dtype: torch.dtype = torch.float32) -> Runner:
+                 dtype: torch.dtype = torch.float32,
+                 model_path: pathlib.Path | None = None) -> Runner:
     """
     Return a function running ``model.infer`` on crops with a resolved ``backend``.
 
     ``model`` is an eval-mode network on ``device`` (eager runs it as it is, in ``dtype``; the
-    others work on copies). ONNX Runtime runs fp32 on the CPU with torch's thread count.
+    others work on copies). ONNX Runtime runs fp32 on the CPU with torch's thread count, from
+    the cached export of ``model_path`` (the file ``model`` was loaded from) when given.
     """
     if backend == 'onnxruntime':
         if dtype != torch.float32:
             raise InputError('the onnxruntime backend runs in fp32 only (half=False)')
-        return _onnxruntime_runner(model)
+        return _onnxruntime_runner(model, model_path)
     if backend == 'torchscript':
         return _torchscript_runner(model.to(dtype), device, dtype)
     if backend == 'cuda_graph':
@@ -160,7 +208,7 @@ def _torchscript_runner(model: nn.Module, device: torch.device, dtype: torch.dty
     return run
 
 
-def _onnxruntime_runner(model: nn.Module) -> Runner:
+def _onnxruntime_runner(model: nn.Module, model_path: pathlib.Path | None) -> Runner:
     import onnxruntime  # optional dependency: resolve_backend checked that it is installed
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = torch.get_num_threads()
@@ -168,12 +216,11 @@ def _onnxruntime_runner(model: nn.Module) -> Runner:
     # Idle threads sleep instead of spinning: between frames the cores belong to DDS and the
     # rest of the pipeline (spinning threads were slower on a busy 2-core machine).
     options.add_session_config_entry('session.intra_op.allow_spinning', '0')
-    # Exporting runs the network once in PyTorch: on one thread, as two spin-waiting OpenMP
-    # threads made start-up 5x slower when other processes kept the cores busy.
-    with tempfile.TemporaryDirectory(prefix='jgr_ros_onnx_') as folder, _torch_threads(1):
-        path = export_onnx(model, pathlib.Path(folder) / 'model.onnx')
-        session = onnxruntime.InferenceSession(str(path), options,
-                                               providers=['CPUExecutionProvider'])
+    # Exporting (on a cache miss) runs the network once in PyTorch: on one thread, as two
+    # spin-waiting OpenMP threads made start-up 5x slower when other processes kept the cores busy.
+    with _torch_threads(1):
+        exported = onnx_bytes(model, model_path)
+    session = onnxruntime.InferenceSession(exported, options, providers=['CPUExecutionProvider'])
 
     def run(crops: np.ndarray) -> np.ndarray:
         return session.run([OUTPUT_NAME], {INPUT_NAME: crops[:, None]})[0]
@@ -291,7 +338,7 @@ class PoseModel:
         self.model, self.info = load_model(self.path, expected_kind='jgr_p2o', device=self.device)
         self.half = half
         self._run = build_runner(self.backend, self.model, self.device,
-                                 torch.float16 if self.half else torch.float32)
+                                 torch.float16 if self.half else torch.float32, self.path)
         self.skeleton: Skeleton = get_skeleton(self.info.skeleton)
         self.cube_mm: float = self.info.cube_mm
         self.input_size: int = self.info.input_size
@@ -323,7 +370,7 @@ class CenterRefiner:
         self.backend = resolve_backend(backend, self.device)
         self.model, self.info = load_model(self.path, expected_kind='center_refine',
                                            device=self.device)
-        self._run = build_runner(self.backend, self.model, self.device)
+        self._run = build_runner(self.backend, self.model, self.device, model_path=self.path)
         self.cube_mm: float = self.info.cube_mm
         self.input_size: int = self.info.input_size
 
@@ -347,12 +394,15 @@ class EstimatorConfig:
     refine_iterations: int = 2            # centre refinements after a search of the image
     tracking: bool = True                 # follow the hand (see HandPoseEstimator)
     tracking_refine_iterations: int = 1   # centre refinements on a followed hand
+    min_score: float = DEFAULT_MIN_SCORE  # a hand scoring lower is no hand
 
     def __post_init__(self) -> None:
         """Reject settings that cannot work, with the setting's name in the message."""
         for name in ('refine_iterations', 'tracking_refine_iterations'):
             if getattr(self, name) < 0:
                 raise InputError(f'{name} must be >= 0, got {getattr(self, name)}')
+        if not 0.0 <= self.min_score <= 1.0:
+            raise InputError(f'min_score must be in [0, 1], got {self.min_score}')
 
 
 @dataclass
@@ -374,6 +424,22 @@ class HandPoseResult:
     @property
     def score(self) -> float:
         return float(np.mean(self.confidences)) if self.confidences is not None else 0.0
+
+
+def surface_step(crop_image: np.ndarray) -> float:
+    """Median depth step between horizontally adjacent surface pixels of a crop (0: none)."""
+    surface = crop_image < 1.0
+    pairs = surface[:, 1:] & surface[:, :-1]
+    if not pairs.any():
+        return 0.0
+    return float(np.median(np.abs(np.diff(crop_image, axis=1))[pairs]))
+
+
+def in_image_fraction(crop: HandCrop) -> float:
+    """Share of the crop that shows the image (the rest of a crop at its border is empty)."""
+    _, _, width_px, height_px = crop.roi
+    crop_px_per_image_px2 = abs(crop.transform[0, 0] * crop.transform[1, 1])
+    return min(1.0, width_px * height_px * crop_px_per_image_px2 / crop.image.size)
 
 
 def joint_confidences(joints_uvd: np.ndarray, depth_mm: np.ndarray) -> np.ndarray:
@@ -430,6 +496,7 @@ class HandPoseEstimator:
         self.localizer = HandLocalizer(self.config.localizer)
         self._followed_center_mm: np.ndarray | None = None   # None: no hand being followed
         self._last_center_mm: np.ndarray | None = None       # the last hand's, for the search
+        self._camera: CameraModel | None = None              # the camera of the last frame
 
     @classmethod
     def from_files(cls, model_path=None, center_model_path=None, device: str = 'auto',
@@ -448,13 +515,21 @@ class HandPoseEstimator:
         self._followed_center_mm = self._last_center_mm = None
 
     def estimate(self, depth_mm: np.ndarray, camera: CameraModel) -> HandPoseResult:
-        """Run the whole pipeline; bad input raises InputError, no hand gives found=False."""
+        """
+        Run the whole pipeline; bad input raises InputError, no hand gives found=False.
+
+        A hand scoring below ``config.min_score`` is no hand: a followed one is searched for
+        instead, a searched one is not found. A new camera model forgets the followed hand.
+        """
         camera.check_image_size(*depth_mm.shape)
+        if camera != self._camera:
+            self.reset_tracking()
+            self._camera = camera
         watch = _Stopwatch()
         if self._followed_center_mm is not None:
             result = self._estimate_at(depth_mm, camera, self._followed_center_mm,
                                        self.config.tracking_refine_iterations, watch)
-            if result is not None:
+            if result is not None and result.score >= self.config.min_score:
                 result.tracked = True
                 return self._remember(result)
         prior_mm = self._last_center_mm if self.config.tracking else None
@@ -464,20 +539,28 @@ class HandPoseEstimator:
             self.reset_tracking()
             return HandPoseResult(False, detection.reason, timings_ms=watch.timings_ms)
         result = self._estimate_at(depth_mm, camera, detection.center_mm,
-                                   self.config.refine_iterations, watch, require_hand=False)
+                                   self.config.refine_iterations, watch, followed=False)
+        if result is None:
+            self.reset_tracking()
+            return HandPoseResult(False, 'the candidate is no smooth surface (noise?)',
+                                  timings_ms=watch.timings_ms)
+        if result.score < self.config.min_score:
+            self.reset_tracking()
+            return HandPoseResult(False, f'best candidate scored {result.score:.2f} < min_score '
+                                  f'{self.config.min_score:g}', timings_ms=watch.timings_ms)
         return self._remember(result)
 
     def _estimate_at(self, depth_mm: np.ndarray, camera: CameraModel, start_mm: np.ndarray,
                      refine_iterations: int, watch: _Stopwatch,
-                     require_hand: bool = True) -> HandPoseResult | None:
-        """Refine, crop, infer, back-project from ``start_mm``; None if the crop lost the hand."""
+                     followed: bool = True) -> HandPoseResult | None:
+        """Refine, crop, infer, back-project from ``start_mm``; None if the crop holds no hand."""
         center_mm = start_mm
         if self.refiner is not None and refine_iterations > 0:
             center_mm = self.refiner.refine(depth_mm, camera, center_mm, refine_iterations)
             watch.lap('refine')
         crop = self.pose_model.crop(depth_mm, camera, center_mm)
         watch.lap('crop')
-        if require_hand and not self._holds_hand(crop):
+        if not self._holds_hand(crop, followed):
             return None
         uvz = self.pose_model.predict_crops(crop.image[None])[0]
         watch.lap('infer')
@@ -488,16 +571,23 @@ class HandPoseEstimator:
         return HandPoseResult(True, '', joints_mm, joints_uvd, confidences, center_mm,
                               start_mm, crop.roi, crop, timings_ms=watch.timings_ms)
 
-    def _holds_hand(self, crop: HandCrop) -> bool:
+    def _holds_hand(self, crop: HandCrop, followed: bool) -> bool:
         """
         Whether the crop's surface inside the cube can be a hand.
 
-        At least the localiser's ``min_area_mm2`` of it, and not nearly all the crop: that is a
-        wall, table or body the hand has left (the localiser finds it too large as well).
+        Always: a smooth surface (:func:`surface_step`), not noise. A followed crop, which no
+        search vouched for, also needs at least the localiser's ``min_area_mm2`` of surface and
+        must not be nearly all surface where it lies in the image: that is a wall, table or body
+        the hand has left (the localiser finds it too large as well).
         """
+        if surface_step(crop.image) > MAX_SURFACE_STEP:
+            return False
+        if not followed:
+            return True
         filled = np.count_nonzero(crop.image < 1.0) / crop.image.size
         area_mm2 = filled * self.pose_model.cube_mm ** 2
-        return area_mm2 >= self.config.localizer.min_area_mm2 and filled <= MAX_HAND_FILL
+        return (area_mm2 >= self.config.localizer.min_area_mm2
+                and filled <= MAX_HAND_FILL * in_image_fraction(crop))
 
     def _remember(self, result: HandPoseResult) -> HandPoseResult:
         center_mm = self.skeleton.hand_center(result.joints_mm)

@@ -130,7 +130,8 @@ class HandLocalizer:
         if not in_range.any():
             return HandDetection.missing(f'no valid depth in range {self.config.min_depth_mm:g}-'
                                          f'{self.config.max_depth_mm:g} mm')
-        area_mm2_per_mm2 = stride ** 2 / abs(camera.fx * camera.fy)
+        # Divided one by one: fx * fy of a tiny focal length could underflow to 0.
+        area_mm2_per_mm2 = stride ** 2 / abs(camera.fx) / abs(camera.fy)
         blob = None
         if prior_center_mm is not None:
             near_prior = self._prior_region(depth_grid_mm, stride, camera, prior_center_mm)

@@ -99,7 +99,7 @@ def load_model(path: PathLike, expected_kind: Optional[str] = None,
                device: Union[str, torch.device] = 'cpu') -> tuple[nn.Module, ModelInfo]:
     """Return (model in eval mode on ``device``, info) from a file :func:`save_model` wrote."""
     path = Path(path)
-    payload = _read_payload(path, device)
+    payload = _read_payload(path)
     info = _parse_info(payload['info'], path)
     if expected_kind is not None and info.kind != expected_kind:
         raise ModelFileError(f'{path}: holds a {info.kind!r} model, expected {expected_kind!r}')
@@ -116,11 +116,12 @@ def _build_for_file(info: ModelInfo, path: Path) -> nn.Module:
         raise ModelFileError(f'{path}: {error}') from None
 
 
-def _read_payload(path: Path, device: Union[str, torch.device]) -> dict:
+def _read_payload(path: Path) -> dict:
+    """Read the file on the CPU: a failing device then shows as such, not as a bad file."""
     if not path.is_file():
         raise ModelFileError(f'{path}: no such model file')
     try:
-        payload = torch.load(path, map_location=device, weights_only=True)
+        payload = torch.load(path, map_location='cpu', weights_only=True)
     except Exception as error:   # foreign bytes make torch.load raise any of many types
         raise ModelFileError(f'{path}: not a jgr_ros model file ({error})') from None
     if not isinstance(payload, dict) or payload.get('format') != FORMAT:

@@ -14,7 +14,9 @@ from launch.substitutions import LaunchConfiguration, PathJoinSubstitution
 from launch_ros.substitutions import FindPackageShare
 
 FORWARDED_ARGUMENTS = (
-    ('rviz', 'true', 'start RViz with the jgr_ros view'),
+    ('camera', 'synthetic', 'depth camera: synthetic (started here), or a driver preset of '
+     'hand_pose.launch.py whose driver you start yourself'),
+    ('rviz', 'true', 'start RViz with the jgr_ros view (a warning where rviz2 is missing)'),
     ('model', '', 'JGR-P2O model file; empty: the shipped model'),
     ('device', '', "auto | cpu | cuda | cuda:N; empty: the params file's"),
     ('namespace', '', 'namespace of the started nodes'),
@@ -22,7 +24,7 @@ FORWARDED_ARGUMENTS = (
 
 
 def generate_launch_description() -> LaunchDescription:
-    """Include hand_pose.launch.py with camera:=synthetic."""
+    """Include hand_pose.launch.py, by default with camera:=synthetic."""
     hand_pose_launch = PathJoinSubstitution(
         [FindPackageShare('jgr_ros'), 'launch', 'hand_pose.launch.py'])
     forwarded = {name: LaunchConfiguration(name) for name, _, _ in FORWARDED_ARGUMENTS}
@@ -30,5 +32,5 @@ def generate_launch_description() -> LaunchDescription:
         *(DeclareLaunchArgument(name, default_value=default, description=description)
           for name, default, description in FORWARDED_ARGUMENTS),
         IncludeLaunchDescription(PythonLaunchDescriptionSource(hand_pose_launch),
-                                 launch_arguments={'camera': 'synthetic', **forwarded}.items()),
+                                 launch_arguments=forwarded.items()),
     ])

@@ -6,6 +6,7 @@ import pathlib
 
 from jgr_ros.camera import CameraModel
 from jgr_ros.depth import read_depth_file
+from jgr_ros.onnx_cache import CACHE_DIR_ENV
 from jgr_ros.training.metrics import DATASET_CAMERAS
 import numpy as np
 import pytest
@@ -20,6 +21,14 @@ class DepthFrame:
     depth_mm: np.ndarray
     camera: CameraModel
     joints_uvd: np.ndarray | None = None
+
+
+@pytest.fixture(scope='session', autouse=True)
+def onnx_cache(tmp_path_factory):
+    """Cache the ONNX exports of this session's models in a temporary folder, not ~/.cache."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(CACHE_DIR_ENV, str(tmp_path_factory.mktemp('onnx_cache')))
+        yield
 
 
 @pytest.fixture(scope='session')

@@ -6,19 +6,19 @@ Agreement is checked on crops of synthetic hands with a JGR-P2O whose BatchNorm 
 from those crops, so its predictions spread over the crop like a trained model's do.
 """
 from dataclasses import replace
+import importlib.util
 import json
 import pathlib
 
 import cv2
 
 from jgr_ros.bench import (
-    bench_node,
     BenchSettings,
     format_report,
     hand_crops,
     main,
     parse_args,
-    ros_unavailable,
+    RosStages,
     run_bench,
     synthetic_frames,
     uvz_error_mm,
@@ -159,7 +159,11 @@ def test_wrong_crop_size_is_refused(model_dir):
 def test_bench_measures_every_number_it_promises(model_dir):
     args = parse_args(['--stages', 'model,pipeline', '--backends', 'onnxruntime',
                        '--model', str(model_dir / 'pose.pt')])
-    results = json.loads(json.dumps(run_bench(args, TINY_SETTINGS)))
+    ros = None
+    if importlib.util.find_spec('rclpy') and importlib.util.find_spec('jgr_msgs'):
+        from jgr_ros.ros.bench_node import bench_node, build_message
+        ros = RosStages(build_message, bench_node)
+    results = json.loads(json.dumps(run_bench(args, TINY_SETTINGS, ros)))
     cpu = results['model']['cpu']
     assert cpu['auto_backend'] == 'onnxruntime' and list(cpu['backends']) == ['onnxruntime']
     for row in (cpu, *cpu['backends'].values()):
@@ -171,7 +175,7 @@ def test_bench_measures_every_number_it_promises(model_dir):
         assert 0 <= search['stages'][stage]['p50_ms'] <= search['stages'][stage]['p99_ms']
     for mode in (search, tracking):
         assert mode['found_fraction'] == 1.0
-        assert 'p50_ms' in mode['stages']['message'] or 'skipped' in mode['stages']['message']
+        assert ('p50_ms' if ros else 'skipped') in mode['stages']['message']
     assert search['tracked_fraction'] == 0.0
     assert 0.0 < tracking['tracked_fraction'] <= 1.0   # test_inference.py checks tracking
     machine = results['machine']
@@ -198,10 +202,15 @@ def test_bench_refuses_unknown_stages():
         main(['--stages', 'model,gpu'])
 
 
+def test_without_ros_the_ros_stages_say_where_they_run():
+    args = parse_args(['--stages', 'node'])
+    assert 'jgr_ros.ros.bench_node' in run_bench(args, TINY_SETTINGS)['node']['skipped']
+
+
 @pytest.mark.ros
 def test_node_stage_measures_latency_over_dds(model_dir, frames):
-    if ros_unavailable():
-        pytest.skip(ros_unavailable())
+    pytest.importorskip('jgr_msgs.msg', reason='jgr_msgs is not built: run ./setup.sh')
+    from jgr_ros.ros.bench_node import bench_node
     results = bench_node(model_dir / 'pose.pt', model_dir / 'center.pt', torch.device('cpu'),
                          frames[:TINY_SETTINGS.num_frames], TINY_SETTINGS)
     assert set(results['rates']) == {'30', '60', '90'}

@@ -96,6 +96,35 @@ def test_uncalibrated_camera_info_raises():
         CameraModel.from_camera_info(640, 480, [1.0] * 8, [], 'plumb_bob')
 
 
+def k_matrix(fx: float, fy: float, cx: float = 320.0, cy: float = 240.0) -> list[float]:
+    return [fx, 0.0, cx, 0.0, fy, cy, 0.0, 0.0, 1.0]
+
+
+@pytest.mark.parametrize('width, height, k, d, message', [
+    (640, 480, k_matrix(-588.0, 587.0), [], 'implausible'),           # negative fx
+    (640, 480, k_matrix(1e-300, 1e-300), [], 'below'),                # underflowing fx * fy
+    (640, 480, k_matrix(5e-324, 5e-324, 5e-324, 5e-324), [], 'below'),  # denormals
+    (640, 480, k_matrix(1e30, 1e30), [], 'implausible'),
+    (640, 480, k_matrix(588.0, 58.8), [], 'implausible'),             # fx / fy = 10
+    (1, 1, k_matrix(1.0, 1.0, 0.5, 0.5), [], 'image size'),
+    (640, 480, k_matrix(588.0, 587.0), [1e30, -1e30, 0.0, 0.0, 1e30], 'distortion'),
+])
+def test_implausible_camera_info_raises(width, height, k, d, message):
+    with pytest.raises(InputError, match=message):
+        CameraModel.from_camera_info(width, height, k, d, 'plumb_bob')
+
+
+def test_real_depth_cameras_camera_info_is_plausible():
+    # RealSense D435 640x480, Azure Kinect NFOV unbinned 640x576 (rational polynomial), Kinect v2.
+    CameraModel.from_camera_info(640, 480, k_matrix(385.4, 385.4, 321.6, 238.9), [0.0] * 5,
+                                 'plumb_bob')
+    CameraModel.from_camera_info(640, 576, k_matrix(504.3, 504.4, 321.6, 334.1),
+                                 [0.51, -2.8, 0.0, 0.0, 1.6, 0.39, -2.6, 1.5],
+                                 'rational_polynomial')
+    CameraModel.from_camera_info(512, 424, k_matrix(365.5, 365.5, 254.9, 205.4), [],
+                                 'plumb_bob')
+
+
 def test_image_size_mismatch_raises():
     camera = CameraModel(640, 480, 588.0, 587.0, 320.0, 240.0)
     camera.check_image_size(480, 640)

@@ -13,6 +13,7 @@ from jgr_ros.inference import (
     HandPoseEstimator,
     HandPoseResult,
     PoseModel,
+    slower_backend_reason,
 )
 from jgr_ros.synthetic import get_camera_preset, motion_frames, MotionConfig, SyntheticConfig
 import numpy as np
@@ -123,3 +124,43 @@ def test_negative_refinement_is_refused():
         replace(EstimatorConfig(), refine_iterations=-2)
     with pytest.raises(InputError, match='tracking_refine_iterations'):
         EstimatorConfig(tracking_refine_iterations=-1)
+
+
+def test_a_hand_below_min_score_is_no_hand_and_is_not_followed(networks, moving_hand):
+    frame = moving_hand[0]
+    found = estimator(networks).estimate(frame.depth_mm, frame.camera)
+    assert found.found and found.score > EstimatorConfig().min_score
+    strict = estimator(networks, min_score=min(1.0, found.score + 1e-3))
+    rejected = strict.estimate(frame.depth_mm, frame.camera)
+    assert not rejected.found and 'min_score' in rejected.reason
+    assert not strict.estimate(frame.depth_mm, frame.camera).tracked
+    noise = np.random.default_rng(0).uniform(350.0, 900.0, frame.depth_mm.shape)
+    assert not estimator(networks).estimate(noise.astype(np.float32), frame.camera).found
+
+
+def test_a_new_camera_model_forgets_the_followed_hand(networks, moving_hand):
+    following = estimator(networks)
+    first, second = moving_hand[:2]
+    following.estimate(first.depth_mm, first.camera)
+    assert following.estimate(second.depth_mm, second.camera).tracked
+    other_camera = replace(second.camera, fx=second.camera.fx * 1.01)
+    assert not following.estimate(second.depth_mm, other_camera).tracked
+
+
+def test_the_ready_line_names_a_slower_backend_and_why(networks):
+    torchscript = PoseModel(None, 'cpu', backend='torchscript')
+    assert 'onnxruntime' in slower_backend_reason('auto', torchscript)
+    assert slower_backend_reason('torchscript', torchscript) == ''   # asked for
+    assert slower_backend_reason('auto', networks[0]) == ''           # onnxruntime here
+
+
+def test_noise_after_a_followed_hand_is_no_hand(networks, moving_hand):
+    following = estimator(networks, min_score=0.0)   # the surface check alone
+    following.estimate(moving_hand[0].depth_mm, moving_hand[0].camera)
+    rng = np.random.default_rng(1)
+    shape, camera = moving_hand[1].depth_mm.shape, moving_hand[1].camera
+    random_depth = rng.uniform(350.0, 900.0, shape).astype(np.float32)
+    assert not following.estimate(random_depth, camera).found
+    following.estimate(moving_hand[0].depth_mm, moving_hand[0].camera)
+    noise_wall = (600.0 + rng.uniform(-30.0, 30.0, shape)).astype(np.float32)
+    assert not following.estimate(noise_wall, camera).found

@@ -25,8 +25,8 @@ DRIVER_TOPICS = {
     'synthetic': ('depth/image_raw', 'depth/camera_info'),
 }
 HAND_POSE_ARGUMENTS = {'camera', 'depth_topic', 'camera_info_topic', 'params_file', 'model',
-                       'device', 'rviz', 'namespace'}
-DEMO_ARGUMENTS = {'rviz', 'model', 'device', 'namespace'}
+                       'device', 'rviz', 'namespace', 'lifecycle', 'autostart'}
+DEMO_ARGUMENTS = {'camera', 'rviz', 'model', 'device', 'namespace'}
 
 
 def parse(name: str) -> ast.Module:
@@ -67,10 +67,14 @@ def test_hand_pose_launch_declares_the_required_arguments():
     assert declared_arguments(parse('hand_pose.launch.py'), 'ARGUMENTS') == HAND_POSE_ARGUMENTS
 
 
-def test_demo_launch_forwards_its_arguments_and_picks_the_synthetic_camera():
+def test_demo_launch_forwards_its_arguments_with_the_synthetic_camera_by_default():
     module = parse('demo.launch.py')
     assert declared_arguments(module, 'FORWARDED_ARGUMENTS') == DEMO_ARGUMENTS
-    assert "'camera': 'synthetic'" in ast.unparse(module)
+    defaults = {ast.literal_eval(row.elts[0]): ast.literal_eval(row.elts[1])
+                for row in next(node.value.elts for node in module.body
+                                if isinstance(node, ast.Assign)
+                                and node.targets[0].id == 'FORWARDED_ARGUMENTS')}
+    assert defaults['camera'] == 'synthetic'
     assert 'hand_pose.launch.py' in ast.unparse(module)
 
 
@@ -128,6 +132,5 @@ def test_launch_descriptions_build_with_ros_launch():
             context.launch_configurations[entity.name] = {
                 'camera': 'synthetic', 'params_file': 'hand_pose.yaml'}.get(entity.name, '')
     nodes = hand_pose.launch_nodes(context)
-    assert [node.node_executable for node in nodes] == [
-        'hand_pose_node', 'rviz2', 'synthetic_camera_node']
+    assert [node.node_executable for node in nodes] == ['hand_pose_node', 'synthetic_camera_node']
     assert load_launch_module('demo.launch.py').generate_launch_description().entities

@@ -67,10 +67,10 @@ def test_the_mailbox_keeps_only_the_newest_frame():
 
 
 def test_the_same_warning_is_throttled_but_a_different_one_is_not():
-    throttle = WarningThrottle(period_s=0.2, max_messages=2)
+    throttle = WarningThrottle(period_s=0.2, max_kinds=2)
     assert throttle.allow('truncated') and not throttle.allow('truncated')
     assert throttle.allow('wrong encoding')
-    assert throttle.allow('no camera_info')      # forgets the oldest beyond max_messages
+    assert throttle.allow('no camera_info')      # forgets the oldest beyond max_kinds
     assert len(throttle._last_s) == 2
     time.sleep(0.25)
     assert throttle.allow('wrong encoding')

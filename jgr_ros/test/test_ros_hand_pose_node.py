@@ -6,6 +6,7 @@ Accuracy does not matter here, so the node runs small untrained models written t
 test_ros_accuracy.py runs the shipped model.
 """
 import math
+import signal
 
 import numpy as np
 import pytest
@@ -16,8 +17,14 @@ pytest.importorskip('jgr_msgs.msg', reason='jgr_msgs is not built: run ./setup.s
                                            'tools/env.sh')
 from diagnostic_msgs.msg import DiagnosticArray  # noqa: E402, I100
 from jgr_ros.errors import InputError  # noqa: E402
-from jgr_ros.ros.conversions import image_msg_from_depth, joints_from_msg  # noqa: E402
-from jgr_ros.ros.hand_pose_node import HandPoseNode, main  # noqa: E402
+from jgr_ros.ros.camera_infos import CameraInfoCache  # noqa: E402
+from jgr_ros.ros.conversions import (  # noqa: E402
+    camera_info_msg,
+    image_msg_from_depth,
+    joints_from_msg,
+)
+from jgr_ros.ros.entry_point import STOP_SIGNALS  # noqa: E402
+from jgr_ros.ros.hand_pose_node import HandPoseNode, main, warning_kind  # noqa: E402
 from jgr_ros.ros.markers import BONES_ID, JOINTS_ID  # noqa: E402
 from jgr_ros.ros.parameters import HAND_POSE_PARAMETERS  # noqa: E402
 from rcl_interfaces.msg import Parameter as ParameterMsg  # noqa: E402
@@ -25,6 +32,7 @@ from rcl_interfaces.srv import SetParameters  # noqa: E402
 from rclpy.parameter import Parameter  # noqa: E402
 from ros_fixtures import NodeRig, synthetic_frame, write_tiny_models  # noqa: E402
 from sensor_msgs.msg import CameraInfo, Image  # noqa: E402
+from std_msgs.msg import Header  # noqa: E402
 from visualization_msgs.msg import Marker  # noqa: E402
 
 pytestmark = pytest.mark.ros
@@ -177,7 +185,12 @@ def test_a_missing_model_file_stops_start_up_naming_the_path(ros, tmp_path, capf
     with pytest.raises(InputError, match=str(missing)):
         HandPoseNode(context=ros.context, parameter_overrides=[
             Parameter('model', value=str(missing))])
-    assert main(['--ros-args', '-p', f'model:={missing}']) == 1
+    handlers = {number: signal.getsignal(number) for number in STOP_SIGNALS}
+    try:
+        assert main(['--ros-args', '-p', f'model:={missing}']) == 1
+    finally:   # main() keeps its stop handlers (for a process's exit); pytest wants its own
+        for number, handler in handlers.items():
+            signal.signal(number, handler)
     assert str(missing) in capfd.readouterr().err
 
 
@@ -257,3 +270,36 @@ def test_debug_image_shows_the_network_input_when_asked(ros, tiny_models):  # no
         answer.header, 'rgb8', 384, 384)
     pixels = np.frombuffer(bytes(crop.data), np.uint8).reshape(384, 384, 3)
     assert len(np.unique(pixels.reshape(-1, 3), axis=0)) > 10   # a hand and a skeleton
+
+
+def test_a_failing_cuda_device_falls_back_to_the_cpu_with_one_warning(  # noqa: F811
+        ros, tiny_models, monkeypatch, capfd):  # noqa: F811
+    # No GPU here: torch is told there is one, so the real CUDA set-up of device 'auto' fails
+    # (this CPU build of torch cannot initialise CUDA), as a driver mismatch would.
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: True)
+    rig = start(ros, tiny_models)
+    assert rig.node.static_info['device'] == 'cpu'
+    assert 'CUDA failed' in rig.node.static_info['slower_than_possible']
+    assert rig.send_frame(synthetic_frame(3)).hands
+    warnings = [line for line in capfd.readouterr().err.splitlines()
+                if '[WARN]' in line and 'CUDA failed' in line]
+    assert len(warnings) == 1, warnings
+
+
+def test_warnings_are_throttled_by_kind_not_by_text():
+    assert warning_kind("no camera_info for frame 'a' yet") == warning_kind(
+        "no camera_info for frame 'b_longer' yet")
+    assert warning_kind('image is 320x240 but the camera info says 640x480') == warning_kind(
+        'image is 1x1 but the camera info says 64x48')
+    assert warning_kind('depth data truncated') != warning_kind('unsupported depth encoding')
+
+
+def test_camera_infos_of_many_frame_ids_take_bounded_memory():
+    cache = CameraInfoCache(max_cameras=4)
+    frame = synthetic_frame(1)
+    for index in range(100):
+        cache.update(camera_info_msg(frame.camera, Header(frame_id=f'made_up_{index}')))
+    assert len(cache) == 4
+    assert cache.camera('made_up_99', 'depth/camera_info') == frame.camera
+    with pytest.raises(InputError, match='no camera_info'):
+        cache.camera('made_up_0', 'depth/camera_info')

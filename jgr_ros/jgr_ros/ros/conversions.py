@@ -30,8 +30,11 @@ def depth_from_image_msg(msg: Image) -> np.ndarray:
     Decode a depth image message to (H, W) float32 millimetres, 0 = invalid.
 
     Raises :class:`InputError` for anything the pipeline cannot use: an unsupported encoding,
-    a zero-size image, truncated data, or an image without a single valid depth.
+    an ``is_bigendian`` other than 0 or 1, a zero-size image, truncated data, or an image
+    without a single valid depth.
     """
+    if msg.is_bigendian not in (0, 1):
+        raise InputError(f'is_bigendian must be 0 or 1, got {msg.is_bigendian}')
     depth_mm = decode_depth(msg.data, msg.width, msg.height, msg.encoding, msg.step,
                             bool(msg.is_bigendian))
     if not depth_mm.any():   # decoded invalid pixels are 0

@@ -12,21 +12,31 @@ Threading: the subscription callback only stores the newest frame in a one-slot 
 worker thread runs the network on the newest frame and publishes. A frame replaced before the
 worker took it is counted as dropped, so latency never builds up behind a slow network, and the
 node works under any executor.
+
+Two flavours share :class:`HandPosePipeline`: :class:`HandPoseNode` (plain: loads and starts in
+its constructor, the default) and :class:`ManagedHandPoseNode` (lifecycle: configure loads the
+models, activate subscribes and publishes, deactivate stops, cleanup frees them).
 """
 import os
+import re
 import sys
 import threading
 import time
 import traceback
+from typing import Any
 
 from diagnostic_msgs.msg import DiagnosticArray
 from geometry_msgs.msg import PoseStamped
 from jgr_msgs.msg import HandPoseArray
-from jgr_ros.camera import CameraModel
 from jgr_ros.errors import InputError
-from jgr_ros.inference import HandPoseEstimator, HandPoseResult
+from jgr_ros.inference import (
+    HandPoseEstimator,
+    HandPoseResult,
+    load_estimator_with_cpu_fallback,
+    slower_backend_reason,
+)
+from jgr_ros.ros.camera_infos import CameraInfoCache
 from jgr_ros.ros.conversions import (
-    camera_from_info_msg,
     depth_from_image_msg,
     hand_pose_msg,
     MM_PER_M,
@@ -47,6 +57,7 @@ from jgr_ros.ros.parameters import (
 from jgr_ros.skeletons import Skeleton
 import numpy as np
 from rcl_interfaces.msg import SetParametersResult
+from rclpy.lifecycle import LifecycleNode, LifecycleState, TransitionCallbackReturn
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 from rclpy.qos import QoSProfile, ReliabilityPolicy
@@ -57,27 +68,35 @@ from visualization_msgs.msg import MarkerArray
 
 RELIABILITY = {'best_effort': ReliabilityPolicy.BEST_EFFORT,
                'reliable': ReliabilityPolicy.RELIABLE}
-# The same warning is repeated at most this often.
+# A warning of the same kind is repeated at most this often.
 WARNING_PERIOD_S = 5.0
+# What varies within one kind of warning: quoted names (frame_ids, encodings) and numbers.
+_WARNING_VALUES = re.compile(r"'[^']*'|\"[^\"]*\"|\bnan\b|\binf\b"
+                             r'|[-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?')
+
+
+def warning_kind(message: str) -> str:
+    """Return ``message`` with its values blanked: messages of one kind map to one string."""
+    return _WARNING_VALUES.sub('_', message)
 
 
 class WarningThrottle:
-    """Let each distinct message through at most once per ``period_s`` seconds."""
+    """Let each kind of message (see :func:`warning_kind`) through once per ``period_s``."""
 
-    def __init__(self, period_s: float, max_messages: int = 64):
-        self.period_s, self.max_messages = period_s, max_messages
+    def __init__(self, period_s: float, max_kinds: int = 64):
+        self.period_s, self.max_kinds = period_s, max_kinds
         self._last_s: dict[str, float] = {}
         self._lock = threading.Lock()
 
     def allow(self, message: str) -> bool:
-        """Return whether ``message`` may be logged now (and remember that it was)."""
-        now_s = time.monotonic()
+        """Return whether ``message`` may be logged now (and remember that its kind was)."""
+        kind, now_s = warning_kind(message), time.monotonic()
         with self._lock:
-            if now_s - self._last_s.get(message, -float('inf')) < self.period_s:
+            if now_s - self._last_s.get(kind, -float('inf')) < self.period_s:
                 return False
-            if len(self._last_s) >= self.max_messages:   # bounded: forget the oldest
+            if len(self._last_s) >= self.max_kinds:   # bounded: forget the oldest
                 del self._last_s[min(self._last_s, key=self._last_s.get)]
-            self._last_s[message] = now_s
+            self._last_s[kind] = now_s
             return True
 
 
@@ -111,44 +130,79 @@ class LatestFrame:
             self._condition.notify_all()
 
 
-class HandPoseNode(Node):
-    """Runs :class:`HandPoseEstimator` on every depth frame and publishes the results."""
+class HandPosePipeline:
+    """
+    The hand-pose node's work, in the steps a lifecycle node takes one by one.
 
-    def __init__(self, **kwargs):
-        """Declare parameters, load the models (fail fast), then start topics and the worker."""
-        super().__init__('hand_pose_node', **kwargs)
-        self._frames = LatestFrame()
-        self._worker = threading.Thread(target=self._work, name='hand_pose_worker', daemon=True)
-        try:
-            values = declare_parameters(self, HAND_POSE_PARAMETERS)
-            self._settings = RuntimeSettings.from_parameters(values)
-            reliability = _reliability(values['reliability'])
-            torch.set_num_threads(values['cpu_threads'] or cpu_threads_beside_dds())
-            self._estimator = HandPoseEstimator.from_files(
-                values['model'] or None, values['center_model'] or None, values['device'],
-                self._settings.estimator, values['backend'])
-        except InputError as error:
-            self.destroy_node()
-            raise InputError(f'hand_pose_node cannot start: {error}') from error
-        _warm_up(self._estimator)
-        self._static_info = {'device': str(self._estimator.pose_model.device),
-                             'backend': self._estimator.pose_model.backend,
-                             'cpu_threads': str(torch.get_num_threads()),
-                             'model': str(self._estimator.pose_model.path),
-                             'center_model': str(self._estimator.refiner.path)}
-        self._stats = PipelineStats()
+    :meth:`_declare` (parameters, once), :meth:`_load` (models: configure), :meth:`_start`
+    (topics and worker: activate), :meth:`_stop` (deactivate) and :meth:`_free` (cleanup).
+    Mixed into a :class:`Node` or a :class:`LifecycleNode` (see the two classes below).
+    """
+
+    def _declare(self) -> None:
+        """Declare the parameters and take the run-time settings from them."""
+        self._values = declare_parameters(self, HAND_POSE_PARAMETERS)
+        self._settings = RuntimeSettings.from_parameters(self._values)
+        self._reliability = _reliability(self._values['reliability'])
+        self._estimator: HandPoseEstimator | None = None
+        self._worker: threading.Thread | None = None
         self._throttle = WarningThrottle(WARNING_PERIOD_S)
-        self._cameras: dict[str, CameraModel] = {}
-        self._camera_errors: dict[str, str] = {}
+        self.add_on_set_parameters_callback(self._on_set_parameters)
+
+    def _load(self) -> None:
+        """Load the models (missing files raise InputError); a failing GPU falls back to CPU."""
+        values = self._values
+        torch.set_num_threads(values['cpu_threads'] or cpu_threads_beside_dds())
+
+        def load(device: str) -> HandPoseEstimator:
+            estimator = HandPoseEstimator.from_files(
+                values['model'] or None, values['center_model'] or None, device,
+                self._settings.estimator, values['backend'])
+            _warm_up(estimator)
+            return estimator
+        self._estimator, fallback_reason = load_estimator_with_cpu_fallback(
+            load, values['device'])
+        pose_model = self._estimator.pose_model
+        self._static_info = {'device': str(pose_model.device), 'backend': pose_model.backend,
+                             'cpu_threads': str(torch.get_num_threads()),
+                             'model': str(pose_model.path),
+                             'center_model': str(self._estimator.refiner.path)}
+        slower = fallback_reason or slower_backend_reason(values['backend'], pose_model)
+        if slower:
+            self._static_info['slower_than_possible'] = slower
+            self.get_logger().warning(slower)
+        self._stats = PipelineStats()
+        self._cameras = CameraInfoCache()
         self._hands_shown = 0
         self._track_id = 0
-        self._create_topics(reliability, values['diagnostics_period_s'])
-        self.add_on_set_parameters_callback(self._on_set_parameters)
+
+    def _start(self) -> None:
+        """Subscribe, advertise, start the worker; log the ready line."""
+        self._frames = LatestFrame()
+        self._worker = threading.Thread(target=self._work, name='hand_pose_worker', daemon=True)
+        self._create_topics(self._reliability, self._values['diagnostics_period_s'])
         self._worker.start()
+        slower = self._static_info.get('slower_than_possible')
         self.get_logger().info(
-            f'ready: model {self._static_info["model"]} on {self._static_info["device"]}, '
+            f'ready: model {self._static_info["model"]} on {self._static_info["device"]} '
+            f'({self._static_info["backend"]}{"; SLOWER: " + slower if slower else ""}), '
             f'waiting for {self._depth_sub.topic_name} + {self._info_sub.topic_name} '
-            f'({values["reliability"]})')
+            f'({self._values["reliability"]})')
+
+    def _stop(self) -> None:
+        """Stop the worker (it finishes its frame), then the topics."""
+        if self._worker is None:
+            return
+        self._frames.close()
+        if self._worker.is_alive():
+            self._worker.join(timeout=5.0)
+        self._worker = None
+        for entity in self._topics:
+            self._destroy(entity)
+
+    def _free(self) -> None:
+        """Drop the models."""
+        self._estimator = None
 
     @property
     def static_info(self) -> dict[str, str]:
@@ -159,13 +213,6 @@ class HandPoseNode(Node):
     def stats(self) -> PipelineStats:
         """Return the run-time statistics (rates, latency, counters) behind /diagnostics."""
         return self._stats
-
-    def destroy_node(self) -> None:
-        """Stop the worker thread, then the node."""
-        self._frames.close()
-        if self._worker.is_alive():
-            self._worker.join(timeout=5.0)
-        super().destroy_node()
 
     def _create_topics(self, reliability: ReliabilityPolicy, diagnostics_period_s: float) -> None:
         # Depth 1: a frame waiting behind a newer one is stale; drop it, never queue it.
@@ -181,7 +228,16 @@ class HandPoseNode(Node):
         self._wrist_pub = self.create_publisher(PoseStamped, 'wrist_pose', 10)
         self._debug_pub = self.create_publisher(Image, 'debug/crop', 1)
         self._diagnostics_pub = self.create_publisher(DiagnosticArray, '/diagnostics', 10)
-        self.create_timer(diagnostics_period_s, self._publish_diagnostics)
+        self._diagnostics_timer = self.create_timer(diagnostics_period_s,
+                                                    self._publish_diagnostics)
+        self._topics = (self._info_sub, self._depth_sub, self._poses_pub, self._markers_pub,
+                        self._wrist_pub, self._debug_pub, self._diagnostics_pub,
+                        self._diagnostics_timer)
+
+    def _destroy(self, entity: Any) -> None:
+        for destroy in (self.destroy_subscription, self.destroy_publisher, self.destroy_timer):
+            if destroy(entity):
+                return
 
     # Callbacks of the executor thread.
 
@@ -191,15 +247,9 @@ class HandPoseNode(Node):
             self._stats.dropped()
 
     def _on_camera_info(self, msg: CameraInfo) -> None:
-        frame_id = msg.header.frame_id
-        try:
-            self._cameras[frame_id] = camera_from_info_msg(msg)
-            self._camera_errors.pop(frame_id, None)
-        except InputError as error:
-            self._cameras.pop(frame_id, None)
-            message = f'camera_info of frame {frame_id!r} is invalid: {error}'
-            self._camera_errors[frame_id] = message
-            self._warn(message)
+        error = self._cameras.update(msg)
+        if error:
+            self._warn(error)
 
     def _on_set_parameters(self, parameters: list[Parameter]) -> SetParametersResult:
         """Validate the changed run-time parameters together with the others, then apply."""
@@ -209,8 +259,8 @@ class HandPoseNode(Node):
             settings = RuntimeSettings.from_parameters(values)
         except InputError as error:
             return SetParametersResult(successful=False, reason=str(error))
-        if settings.estimator != self._settings.estimator:
-            estimator = self._estimator
+        estimator = self._estimator
+        if estimator is not None and settings.estimator != self._settings.estimator:
             self._estimator = HandPoseEstimator(estimator.pose_model, estimator.refiner,
                                                 settings.estimator)
         self._settings = settings
@@ -232,32 +282,27 @@ class HandPoseNode(Node):
 
     def _process(self, msg: Image) -> None:
         """Estimate and publish; bad input and surprises are logged, never fatal."""
+        estimator, settings = self._estimator, self._settings
         try:
-            estimator, settings = self._estimator, self._settings
-            result = estimator.estimate(depth_from_image_msg(msg), self._camera(msg.header))
+            camera = self._cameras.camera(msg.header.frame_id, self._info_sub.topic_name)
+            result = estimator.estimate(depth_from_image_msg(msg), camera)
             self._publish(msg.header, result, estimator, settings)
         except InputError as error:
+            estimator.reset_tracking()   # the video has a gap: search the next frame
             self._stats.skipped(str(error))
             self._warn(f'skipping depth frame: {error}')
         except Exception as error:   # last resort: a bug must not kill a robot's perception
+            estimator.reset_tracking()
             self._stats.failed(f'{type(error).__name__}: {error}')
             if self._throttle.allow(repr(error)):
                 self.get_logger().error(f'unexpected error, frame skipped:\n'
                                         f'{traceback.format_exc()}')
 
-    def _camera(self, header: Header) -> CameraModel:
-        camera = self._cameras.get(header.frame_id)
-        if camera is None:
-            raise InputError(self._camera_errors.get(header.frame_id) or (
-                f'no camera_info for frame {header.frame_id!r} yet on '
-                f'{self._info_sub.topic_name}'))
-        return camera
-
     def _publish(self, header: Header, result: HandPoseResult, estimator: HandPoseEstimator,
                  settings: RuntimeSettings) -> None:
         """Publish every output of one frame, then count it."""
         skeleton = estimator.skeleton
-        found = result.found and result.score >= settings.min_score
+        found = result.found
         self._publish_hand(header, result if found else None, skeleton)
         hands_joints_m = [result.joints_mm / MM_PER_M] if found else []
         # Markers are for RViz: built only while something subscribes to them.
@@ -290,6 +335,76 @@ class HandPoseNode(Node):
             self.get_logger().warning(message)
 
 
+class HandPoseNode(HandPosePipeline, Node):
+    """Runs :class:`HandPoseEstimator` on every depth frame and publishes the results."""
+
+    def __init__(self, **kwargs):
+        """Declare parameters, load the models (fail fast), then start topics and the worker."""
+        super().__init__('hand_pose_node', **kwargs)
+        try:
+            self._declare()
+            self._load()
+        except InputError as error:
+            self.destroy_node()
+            raise InputError(f'hand_pose_node cannot start: {error}') from error
+        self._start()
+
+    def destroy_node(self) -> None:
+        """Stop the worker thread, then the node."""
+        if hasattr(self, '_worker'):
+            self._stop()
+        super().destroy_node()
+
+
+class ManagedHandPoseNode(HandPosePipeline, LifecycleNode):
+    """
+    The hand-pose node as a lifecycle node, for robot stacks that start perception in steps.
+
+    configure loads the models (a missing file fails the transition, with the reason logged),
+    activate subscribes and publishes, deactivate stops, cleanup frees the models.
+    """
+
+    def __init__(self, **kwargs):
+        """Declare the parameters; nothing is loaded until configure."""
+        super().__init__('hand_pose_node', **kwargs)
+        self._declare()
+
+    def on_configure(self, state: LifecycleState) -> TransitionCallbackReturn:
+        """Load the models."""
+        try:
+            self._load()
+        except InputError as error:
+            self.get_logger().error(f'configure failed: {error}')
+            return TransitionCallbackReturn.FAILURE
+        return TransitionCallbackReturn.SUCCESS
+
+    def on_activate(self, state: LifecycleState) -> TransitionCallbackReturn:
+        """Subscribe and publish."""
+        self._start()
+        return super().on_activate(state)
+
+    def on_deactivate(self, state: LifecycleState) -> TransitionCallbackReturn:
+        """Stop processing and publishing."""
+        self._stop()
+        return super().on_deactivate(state)
+
+    def on_cleanup(self, state: LifecycleState) -> TransitionCallbackReturn:
+        """Free the models."""
+        self._free()
+        return TransitionCallbackReturn.SUCCESS
+
+    def on_shutdown(self, state: LifecycleState) -> TransitionCallbackReturn:
+        """Stop and free whatever runs."""
+        self._stop()
+        self._free()
+        return TransitionCallbackReturn.SUCCESS
+
+    def destroy_node(self) -> None:
+        """Stop the worker thread, then the node."""
+        self._stop()
+        super().destroy_node()
+
+
 def _warm_up(estimator: HandPoseEstimator) -> None:
     """Run each network once, so that the first frame does not pay for lazy initialisation."""
     pose_model, refiner = estimator.pose_model, estimator.refiner
@@ -317,6 +432,11 @@ def _reliability(name: str) -> ReliabilityPolicy:
 def main(args: list[str] | None = None) -> int:
     """Run the node; return non-zero (message logged) when it cannot start."""
     return run_node(HandPoseNode, 'hand_pose_node', args)
+
+
+def managed_main(args: list[str] | None = None) -> int:
+    """Run the managed (lifecycle) node; it waits for configure and activate."""
+    return run_node(ManagedHandPoseNode, 'hand_pose_node', args)
 
 
 if __name__ == '__main__':

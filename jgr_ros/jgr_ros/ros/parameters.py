@@ -4,7 +4,9 @@ The hand-pose node's parameters as data, and the settings they map to.
 
 Every parameter is declared from a :class:`ParameterSpec` with a description and, for numbers,
 a range that rclpy enforces. Read-only parameters are fixed at start-up (model files, device,
-QoS); the others form :class:`RuntimeSettings`, rebuilt and validated on every change.
+QoS); the others form :class:`RuntimeSettings`, rebuilt and validated on every change. Their
+defaults are those of the core's dataclasses (LocalizerConfig, EstimatorConfig, MarkerStyle),
+written nowhere else.
 """
 from dataclasses import dataclass
 from typing import Any, Mapping
@@ -43,6 +45,9 @@ class ParameterSpec:
         return descriptor
 
 
+# The defaults of the run-time parameters.
+_LOCALIZER, _ESTIMATOR, _MARKERS = LocalizerConfig(), EstimatorConfig(), MarkerStyle()
+
 HAND_POSE_PARAMETERS = (
     ParameterSpec('model', '', 'JGR-P2O model file (.pt); empty: the shipped '
                   'jgr_ros/models/jgr_p2o_mano21.pt', read_only=True),
@@ -59,33 +64,39 @@ HAND_POSE_PARAMETERS = (
                   read_only=True),
     ParameterSpec('diagnostics_period_s', 1.0, 'period of /diagnostics messages, seconds',
                   (0.1, 60.0), read_only=True),
-    ParameterSpec('min_depth_mm', 150.0, 'working range: nearest depth considered, mm',
-                  (10.0, 20000.0)),
-    ParameterSpec('max_depth_mm', 1500.0, 'working range: farthest depth considered, mm',
-                  (10.0, 20000.0)),
-    ParameterSpec('band_mm', 150.0, 'depth band behind the nearest surface that belongs to the '
-                  'hand, mm', (10.0, 2000.0)),
-    ParameterSpec('min_area_mm2', 2000.0, 'smaller blobs are specks, mm^2 at their depth',
-                  (0.0, 1.0e6)),
-    ParameterSpec('max_area_mm2', 150000.0, 'larger blobs are not a hand, mm^2 at their depth',
-                  (1.0, 1.0e7)),
-    ParameterSpec('arm_enters_from', 'bottom', 'image side the forearm enters from: '
-                  + ', '.join(ARM_TO_HAND_DIRECTION)),
-    ParameterSpec('hand_end_by_shape', True, 'take the less convex end of a long blob as the '
-                  'hand (fingers) where that is clear, before arm_enters_from'),
-    ParameterSpec('refine_iterations', 2, 'centre-refinement network iterations after a '
-                  'search of the image (0: off)', (0, 10)),
-    ParameterSpec('tracking', True, "follow the hand: start from the previous frame's hand "
-                  'instead of searching the image while the crop still holds it'),
-    ParameterSpec('tracking_refine_iterations', 1, 'centre-refinement iterations on a '
-                  'followed hand', (0, 10)),
-    ParameterSpec('min_score', 0.0, 'hands scoring lower are not published', (0.0, 1.0)),
-    ParameterSpec('marker_scale_m', 0.012, 'RViz joint sphere diameter, m (bones: half)',
-                  (0.001, 0.1)),
-    ParameterSpec('marker_lifetime_s', 0.5, 'RViz marker lifetime, s (0: until deleted)',
-                  (0.0, 60.0)),
-    ParameterSpec('marker_finger_colors', True, 'colour RViz skeletons per finger (else per '
-                  'hand)'),
+    ParameterSpec('min_depth_mm', _LOCALIZER.min_depth_mm,
+                  'working range: nearest depth considered, mm', (10.0, 20000.0)),
+    ParameterSpec('max_depth_mm', _LOCALIZER.max_depth_mm,
+                  'working range: farthest depth considered, mm', (10.0, 20000.0)),
+    ParameterSpec('band_mm', _LOCALIZER.band_mm,
+                  'depth band behind the nearest surface that belongs to the hand, mm',
+                  (10.0, 2000.0)),
+    ParameterSpec('min_area_mm2', _LOCALIZER.min_area_mm2,
+                  'smaller blobs are specks, mm^2 at their depth', (0.0, 1.0e6)),
+    ParameterSpec('max_area_mm2', _LOCALIZER.max_area_mm2,
+                  'larger blobs are not a hand, mm^2 at their depth', (1.0, 1.0e7)),
+    ParameterSpec('arm_enters_from', _LOCALIZER.arm_enters_from,
+                  'image side the forearm enters from: ' + ', '.join(ARM_TO_HAND_DIRECTION)),
+    ParameterSpec('hand_end_by_shape', _LOCALIZER.hand_end_by_shape,
+                  'take the less convex end of a long blob as the hand (fingers) where that is '
+                  'clear, before arm_enters_from'),
+    ParameterSpec('refine_iterations', _ESTIMATOR.refine_iterations,
+                  'centre-refinement network iterations after a search of the image (0: off)',
+                  (0, 10)),
+    ParameterSpec('tracking', _ESTIMATOR.tracking,
+                  "follow the hand: start from the previous frame's hand instead of searching "
+                  'the image while the crop still holds it'),
+    ParameterSpec('tracking_refine_iterations', _ESTIMATOR.tracking_refine_iterations,
+                  'centre-refinement iterations on a followed hand', (0, 10)),
+    ParameterSpec('min_score', _ESTIMATOR.min_score,
+                  'hands scoring lower are not published (score: mean joint confidence against '
+                  'the observed depth; noise and degenerate images score low)', (0.0, 1.0)),
+    ParameterSpec('marker_scale_m', _MARKERS.joint_diameter_m,
+                  'RViz joint sphere diameter, m (bones: half)', (0.001, 0.1)),
+    ParameterSpec('marker_lifetime_s', _MARKERS.lifetime_s,
+                  'RViz marker lifetime, s (0: until deleted)', (0.0, 60.0)),
+    ParameterSpec('marker_finger_colors', _MARKERS.finger_colors,
+                  'colour RViz skeletons per finger (else per hand)'),
     ParameterSpec('publish_debug_image', False, 'publish debug/crop: the network input with '
                   'the skeleton drawn (rgb8)'),
 )
@@ -97,7 +108,6 @@ class RuntimeSettings:
     """What the run-time parameters control, validated as a whole."""
 
     estimator: EstimatorConfig
-    min_score: float
     markers: MarkerStyle
     publish_debug_image: bool
 
@@ -113,11 +123,12 @@ class RuntimeSettings:
                                     refine_iterations=values['refine_iterations'],
                                     tracking=values['tracking'],
                                     tracking_refine_iterations=values[
-                                        'tracking_refine_iterations'])
+                                        'tracking_refine_iterations'],
+                                    min_score=values['min_score'])
         markers = MarkerStyle(joint_diameter_m=values['marker_scale_m'],
                               lifetime_s=values['marker_lifetime_s'],
                               finger_colors=values['marker_finger_colors'])
-        return cls(estimator, values['min_score'], markers, values['publish_debug_image'])
+        return cls(estimator, markers, values['publish_debug_image'])
 
 
 def declare_parameters(node: Node, specs: tuple[ParameterSpec, ...]) -> dict[str, Any]:

@@ -1,0 +1,74 @@
+# Copyright 2026 jgr_ros contributors. MIT License.
+"""
+ONNX exports of model files, kept on disk: exporting takes seconds, reading one milliseconds.
+
+The onnxruntime backend needs the network as ONNX. Exporting traces it in PyTorch (2-3 s for
+JGR-P2O on a 2-core machine, most of a node's start-up), so the export of a model file is
+written once to ``$JGR_ROS_CACHE_DIR`` (default ``$XDG_CACHE_HOME/jgr_ros/onnx``, else
+``~/.cache/jgr_ros/onnx``), named after the SHA-256 of the model file, the PyTorch version and
+the export's opset. Where the cache cannot be written the export is made in memory each time.
+"""
+import hashlib
+import os
+import pathlib
+import tempfile
+
+from jgr_ros.export import export_onnx
+import torch
+from torch import nn
+
+CACHE_DIR_ENV = 'JGR_ROS_CACHE_DIR'
+ONNX_OPSET = 17
+# The cache keeps this many exports, the most recently written.
+MAX_CACHED_FILES = 16
+
+
+def cache_dir() -> pathlib.Path:
+    """Return the folder of cached exports (see the module docstring)."""
+    if os.environ.get(CACHE_DIR_ENV):
+        return pathlib.Path(os.environ[CACHE_DIR_ENV])
+    base = os.environ.get('XDG_CACHE_HOME') or pathlib.Path.home() / '.cache'
+    return pathlib.Path(base) / 'jgr_ros' / 'onnx'
+
+
+def cached_export_path(model_path: pathlib.Path) -> pathlib.Path:
+    """Return where the export of ``model_path`` is (or will be) cached."""
+    digest = hashlib.sha256(model_path.read_bytes())
+    digest.update(f'torch {torch.__version__} opset {ONNX_OPSET}'.encode())
+    return cache_dir() / f'{model_path.stem}-{digest.hexdigest()[:20]}.onnx'
+
+
+def onnx_bytes(model: nn.Module, model_path: pathlib.Path | None) -> bytes:
+    """
+    Return ``model`` (loaded from ``model_path``) as an ONNX file's bytes, from the cache.
+
+    A cache miss exports and stores the file (written under a temporary name, then renamed, so
+    a concurrent reader never sees half a file). ``model_path`` None: export without caching.
+    """
+    if model_path is None:
+        return _export_bytes(model)
+    path = cached_export_path(model_path)
+    if path.is_file():
+        return path.read_bytes()
+    data = _export_bytes(model)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, suffix='.part', delete=False) as part:
+            part.write(data)
+        os.replace(part.name, path)
+        _prune(path.parent)
+    except OSError:
+        pass    # an unwritable cache only costs the export next time
+    return data
+
+
+def _prune(folder: pathlib.Path) -> None:
+    """Delete all but the MAX_CACHED_FILES newest exports."""
+    exports = sorted(folder.glob('*.onnx'), key=lambda path: path.stat().st_mtime, reverse=True)
+    for path in exports[MAX_CACHED_FILES:]:
+        path.unlink(missing_ok=True)
+
+
+def _export_bytes(model: nn.Module) -> bytes:
+    with tempfile.TemporaryDirectory(prefix='jgr_ros_onnx_') as folder:
+        return export_onnx(model, pathlib.Path(folder) / 'model.onnx', ONNX_OPSET).read_bytes()
