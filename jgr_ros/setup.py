@@ -9,7 +9,7 @@ setup(
     name=PACKAGE,
     version='0.1.0',
     packages=find_packages(exclude=['test']),
-    package_data={PACKAGE: ['models/*.pt', 'models/*.md']},
+    package_data={PACKAGE: ['models/*.pt', 'models/*.md', 'models/*.npz']},
     data_files=[
         ('share/ament_index/resource_index/packages', [f'resource/{PACKAGE}']),
         (f'share/{PACKAGE}', ['package.xml']),
@@ -34,6 +34,7 @@ setup(
             'jgr-bench = jgr_ros.bench:main',
             'hand_pose_node = jgr_ros.ros.hand_pose_node:main',
             'synthetic_camera_node = jgr_ros.ros.synthetic_camera_node:main',
+            'gesture_teleop_node = jgr_ros.ros.gesture_teleop_node:main',
         ],
     },
 )

@@ -24,6 +24,7 @@ from geometry_msgs.msg import PoseStamped
 from jgr_msgs.msg import HandPoseArray
 from jgr_ros.camera import CameraModel
 from jgr_ros.errors import InputError
+from jgr_ros.hand_state import HandClassifiers, HandState
 from jgr_ros.inference import HandPoseEstimator, HandPoseResult
 from jgr_ros.ros.conversions import (
     camera_from_info_msg,
@@ -127,6 +128,8 @@ class HandPoseNode(Node):
             self._estimator = HandPoseEstimator.from_files(
                 values['model'] or None, values['center_model'] or None, values['device'],
                 self._settings.estimator, values['backend'])
+            self._classifiers = HandClassifiers.load(values['hand_classifiers'],
+                                                     self._estimator.skeleton)
         except InputError as error:
             self.destroy_node()
             raise InputError(f'hand_pose_node cannot start: {error}') from error
@@ -135,13 +138,15 @@ class HandPoseNode(Node):
                              'backend': self._estimator.pose_model.backend,
                              'cpu_threads': str(torch.get_num_threads()),
                              'model': str(self._estimator.pose_model.path),
-                             'center_model': str(self._estimator.refiner.path)}
+                             'center_model': str(self._estimator.refiner.path),
+                             'hand_classifiers': str(self._classifiers.path)}
         self._stats = PipelineStats()
         self._throttle = WarningThrottle(WARNING_PERIOD_S)
         self._cameras: dict[str, CameraModel] = {}
         self._camera_errors: dict[str, str] = {}
         self._hands_shown = 0
         self._track_id = 0
+        self._hand_state: HandState | None = None   # the tracked hand's, None without one
         self._create_topics(reliability, values['diagnostics_period_s'])
         self.add_on_set_parameters_callback(self._on_set_parameters)
         self._worker.start()
@@ -209,6 +214,8 @@ class HandPoseNode(Node):
             settings = RuntimeSettings.from_parameters(values)
         except InputError as error:
             return SetParametersResult(successful=False, reason=str(error))
+        if self._hand_state is not None:
+            self._hand_state.reconfigure(settings.hand_state)
         if settings.estimator != self._settings.estimator:
             estimator = self._estimator
             self._estimator = HandPoseEstimator(estimator.pose_model, estimator.refiner,
@@ -258,7 +265,7 @@ class HandPoseNode(Node):
         """Publish every output of one frame, then count it."""
         skeleton = estimator.skeleton
         found = result.found and result.score >= settings.min_score
-        self._publish_hand(header, result if found else None, skeleton)
+        self._publish_hand(header, result if found else None, skeleton, settings)
         hands_joints_m = [result.joints_mm / MM_PER_M] if found else []
         # Markers are for RViz: built only while something subscribes to them.
         if (hands_joints_m or self._hands_shown) and self._markers_pub.get_subscription_count():
@@ -272,15 +279,19 @@ class HandPoseNode(Node):
         self._stats.processed(latency_ns / 1e6, result.tracked)
 
     def _publish_hand(self, header: Header, result: HandPoseResult | None,
-                      skeleton: Skeleton) -> None:
+                      skeleton: Skeleton, settings: RuntimeSettings) -> None:
         """Publish hand_poses (empty without a hand) and, with a wrist frame, wrist_pose."""
         if result is None:
             self._poses_pub.publish(HandPoseArray(header=header, hands=[]))
             return
         if self._hands_shown == 0:
             self._track_id += 1     # a new hand, or the old one found again after losing it
-        wrist = wrist_pose(result.joints_mm / MM_PER_M, skeleton)
-        hand = hand_pose_msg(result, skeleton, header, self._track_id, wrist)
+            self._hand_state = HandState(self._classifiers, skeleton, settings.hand_state)
+        report = self._hand_state.update(result.joints_mm / MM_PER_M,
+                                         stamp_ns(header.stamp) / 1e9)
+        wrist = wrist_pose(report.wrist_joints_m, skeleton,
+                           right_hand=report.handedness.side != 'left')
+        hand = hand_pose_msg(result, skeleton, header, self._track_id, wrist, report)
         self._poses_pub.publish(HandPoseArray(header=header, hands=[hand]))
         if wrist is not None:
             self._wrist_pub.publish(PoseStamped(header=header, pose=wrist))
