@@ -65,6 +65,7 @@ from jgr_ros.synthetic.cameras import get_camera_preset
 from jgr_ros.synthetic.generator import SyntheticFrame, SyntheticHandGenerator
 from jgr_ros.synthetic.motion import motion_frames, MotionConfig
 from jgr_ros.synthetic.scene import SyntheticConfig
+from jgr_ros.units import MM_PER_M
 import numpy as np
 import torch
 
@@ -76,13 +77,13 @@ NODE_RATES_FPS = (30, 60, 90)
 CAMERA_PRESET = 'realsense_d435_640x480'
 FRAME_ID = 'camera_depth_optical_frame'
 SKELETON = 'mano21'
-MM_PER_M = 1000.0
 # Model-stage rows per device type: (backend, fp16). 'auto' is one of the fp32 rows.
 MODEL_VARIANTS = {'cpu': (('eager', False), ('torchscript', False), ('onnxruntime', False)),
                   'cuda': (('eager', False), ('eager', True), ('torchscript', False),
                            ('cuda_graph', False), ('cuda_graph', True))}
 # Hands at arm's length, nothing in front of them: every frame should reach the network.
-FRAME_CONFIG = SyntheticConfig(distance_range_m=(0.35, 0.9), distractor_probability=0.0)
+FRAME_CONFIG = SyntheticConfig.narrow(distance_range_m=(0.35, 0.9),
+                                      distractor_probability=0.0)
 # The moving hand of the tracking pipeline and the node stage.
 MOTION, MOTION_SEED, MOTION_RATE_HZ = MotionConfig(speed_m_s=0.3), 0, 60.0
 
@@ -172,7 +173,7 @@ def hand_crops(model: PoseModel, frames: list[SyntheticFrame]) -> np.ndarray:
     skeleton = get_skeleton(SKELETON)
     return np.stack([
         model.crop(frame.depth_mm.astype(np.float32), frame.camera,
-                   skeleton.hand_center(frame.joints_m * MM_PER_M)).image
+                   skeleton.hand_center(frame.joints_mm)).image
         for frame in frames])
 
 

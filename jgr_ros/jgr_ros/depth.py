@@ -11,13 +11,13 @@ import os
 import cv2
 from jgr_ros.camera import CameraModel
 from jgr_ros.errors import InputError
+from jgr_ros.units import MM_PER_M
 import numpy as np
 
-_MM_PER_M = 1000.0
 _UINT16_MAX = np.iinfo(np.uint16).max
 # Pixel type (little-endian) and depth unit in millimetres of each encoding.
 _PIXEL_DTYPE = {'16UC1': np.dtype('<u2'), 'mono16': np.dtype('<u2'), '32FC1': np.dtype('<f4')}
-_MM_PER_UNIT = {'16UC1': 1.0, 'mono16': 1.0, '32FC1': _MM_PER_M}
+_MM_PER_UNIT = {'16UC1': 1.0, 'mono16': 1.0, '32FC1': MM_PER_M}
 SUPPORTED_ENCODINGS = tuple(_PIXEL_DTYPE)
 DEPTH_FILE_FORMATS = ('png16', 'nyu', 'npy')
 
@@ -58,7 +58,7 @@ def encode_depth(depth_mm: np.ndarray, encoding: str) -> tuple[bytes, int]:
     depth_mm = check_depth_image(depth_mm)
     valid = valid_mask(depth_mm)
     if encoding == '32FC1':
-        pixels = np.where(valid, depth_mm / _MM_PER_M, np.nan)
+        pixels = np.where(valid, depth_mm / MM_PER_M, np.nan)
     else:
         pixels = np.where(valid & (depth_mm <= _UINT16_MAX), np.rint(depth_mm), 0.0)
     pixels = np.ascontiguousarray(pixels, dtype=pixel_dtype)

@@ -59,7 +59,7 @@ def write_tiny_models(directory: pathlib.Path) -> tuple[pathlib.Path, pathlib.Pa
 @functools.lru_cache(maxsize=64)
 def synthetic_frame(seed: int) -> SyntheticFrame:
     """Return a synthetic frame, one hand and no distractor in front (cached for reuse)."""
-    config = SyntheticConfig(distance_range_m=(0.35, 0.9), distractor_probability=0.0)
+    config = SyntheticConfig.narrow(distance_range_m=(0.35, 0.9), distractor_probability=0.0)
     return SyntheticHandGenerator(get_camera_preset(CAMERA_PRESET), config).frame(seed)
 
 

@@ -59,7 +59,7 @@ def test_every_frame_gets_hand_poses_in_metres_with_its_stamp_and_frame_id(ros, 
         assert (hand.skeleton, len(hand.joint_names), len(hand.joints)) == ('mano21', 21, 21)
         center_m = np.array([hand.center.x, hand.center.y, hand.center.z])
         # The centre comes from the (model-free) localiser: near the hand, in metres.
-        assert np.linalg.norm(center_m - frame.joints_m.mean(axis=0)) < 0.1
+        assert np.linalg.norm(center_m - frame.joints_mm.mean(axis=0) / 1000.0) < 0.1
         assert np.all(np.abs(joints_from_msg(hand) - center_m) < 0.2)
         assert hand.track_id == 1     # the same hand, frame after frame
         assert quaternion_norm(hand.wrist.orientation) == pytest.approx(1.0, abs=1e-9)

@@ -58,7 +58,7 @@ def test_frames_camera_info_and_ground_truth_share_one_stamp(ros, encoding,  # n
     assert ros.spin_until(lambda: len(images) == len(infos) == len(truths) == 3), (
         f'got {len(images)} images, {len(infos)} camera_infos, {len(truths)} truths')
     assert camera.finished and camera.frames_published == 3
-    config = SyntheticConfig(distance_range_m=(0.35, 0.9), distractor_probability=0.0)
+    config = SyntheticConfig.narrow(distance_range_m=(0.35, 0.9), distractor_probability=0.0)
     if motion_speed_m_s:   # one hand moving: frame i of the seed's video
         expected_frame = MotionVideo(get_camera_preset('kinect_v2'), SEED, 20.0, config,
                                      MotionConfig(speed_m_s=motion_speed_m_s)).frame
@@ -73,7 +73,7 @@ def test_frames_camera_info_and_ground_truth_share_one_stamp(ros, encoding,  # n
         np.testing.assert_allclose(depth_from_image_msg(image), expected.depth_mm, atol=1e-3)
         assert camera_from_info_msg(info) == expected.camera
         (hand,) = truth.hands
-        np.testing.assert_allclose(joints_from_msg(hand), expected.joints_m, atol=1e-6)
+        np.testing.assert_allclose(joints_from_msg(hand), expected.joints_mm / 1000.0, atol=1e-6)
         assert (hand.skeleton, hand.gesture) == ('mano21', expected.gesture)
         assert hand.handedness == HANDEDNESS[expected.handedness]
         again = camera.frame_at(stamp_ns(image.header.stamp))

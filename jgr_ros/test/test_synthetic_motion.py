@@ -72,7 +72,7 @@ def test_scenes_have_only_the_hand():
 
 def test_handedness_follows_the_config():
     for probability, handedness in ((1.0, 'left'), (0.0, 'right')):
-        config = SyntheticConfig(left_hand_probability=probability)
+        config = SyntheticConfig.narrow(left_hand_probability=probability)
         for seed in range(3):
             motion = HandMotion(CAMERA, seed, config)
             assert motion.handedness == handedness
@@ -107,7 +107,7 @@ def test_mean_center_speed_follows_the_config(speed_m_s, sequences):
 
 
 def test_depth_and_framing_stay_within_bounds(sequences):
-    low_m, high_m = SyntheticConfig().distance_range_m
+    low_m, high_m = SyntheticConfig.narrow().distance_range_m
     size = np.array([CAMERA.width, CAMERA.height])
     times = _times(30.0)
     for motion, joints in sequences.values():
@@ -126,7 +126,7 @@ def test_depth_and_framing_stay_within_bounds(sequences):
 
 def test_close_hands_stay_in_front_and_in_view_where_they_fit():
     """Close up the hand may not fit: then it is centred, else every joint is in the image."""
-    config = SyntheticConfig(distance_range_m=(0.15, 0.3))
+    config = SyntheticConfig.narrow(distance_range_m=(0.15, 0.3))
     size = np.array([CAMERA.width, CAMERA.height])
     inside_count = 0
     times = _times(10.0)
@@ -192,7 +192,7 @@ def test_motion_frames_render_the_moving_hand():
         motion = HandMotion(CAMERA, seed)
         for i, frame in enumerate(frames):
             scene = motion.scene_at(i / 2.0)
-            np.testing.assert_array_equal(frame.joints_m, scene.joints_m)
+            np.testing.assert_array_equal(frame.joints_mm, scene.joints_m * np.float32(1000.0))
             assert frame.gesture == scene.gesture and frame.handedness == scene.handedness
             center = MANO.hand_center(frame.joints_uvd.astype(np.float64))
             u, v = np.rint(center[:2]).astype(int)
@@ -201,7 +201,7 @@ def test_motion_frames_render_the_moving_hand():
             assert valid.size > 0.5 * window.size
             # The ray through the hand centre meets the hand in front of it, near it.
             assert center[2] - 150.0 < np.median(valid) < center[2] + 20.0
-        assert not np.array_equal(frames[0].joints_m, frames[2].joints_m)
+        assert not np.array_equal(frames[0].joints_mm, frames[2].joints_mm)
         again = motion_frames(CAMERA, seed, 2, 2.0)  # each frame is deterministic on its own
         for a, b in zip(frames, again):
             np.testing.assert_array_equal(a.depth_mm, b.depth_mm)

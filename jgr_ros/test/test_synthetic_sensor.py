@@ -3,6 +3,7 @@
 
 from dataclasses import replace
 
+import cv2
 from jgr_ros.camera import CameraModel
 from jgr_ros.errors import InputError
 from jgr_ros.synthetic.render import DepthRenderer
@@ -19,7 +20,8 @@ EXACT = SensorConfig(baseline_m=(0.075, 0.075), disparity_step_px=(0.125, 0.125)
                      edge_fattening_px=(0, 0),
                      tof_noise_mm=(1.0, 1.0), tof_noise_mm_per_m2=(2.0, 2.0),
                      correlated_noise_probability=0.0, edge_dropout=(0.0, 0.0),
-                     grazing_cos=(0.0, 0.0), dropout_blobs_mean=0.0, speckle=(0.0, 0.0))
+                     grazing_cos=(0.0, 0.0), dropout_blobs_mean=0.0, speckle=(0.0, 0.0),
+                     flying_pixels=(0.0, 0.0))
 STEREO = replace(EXACT, disparity_sensor_probability=1.0)
 TOF = replace(EXACT, disparity_sensor_probability=0.0)
 
@@ -143,3 +145,17 @@ def test_same_generator_state_gives_the_same_image():
 def test_invalid_sensor_config_is_an_input_error(kwargs):
     with pytest.raises(InputError):
         SensorConfig(**kwargs)
+
+
+@pytest.mark.parametrize('config', [STEREO, TOF], ids=['stereo', 'tof'])
+def test_flying_pixels_lie_between_the_surfaces_at_their_edge(config):
+    depth = _ball_before_wall(0.5, 1.0)
+    clean = simulate_sensor(depth, CAMERA, np.random.default_rng(0), config).astype(float)
+    flying = simulate_sensor(depth, CAMERA, np.random.default_rng(0),
+                             replace(config, flying_pixels=(1.0, 1.0))).astype(float)
+    ball = np.isfinite(depth) & (depth < 0.8)
+    far_from_edge = ~cv2.dilate(cv2.Canny(ball.astype(np.uint8) * 255, 1, 1), np.ones((5, 5)))
+    between = (flying > 560.0) & (flying < 940.0)   # neither the ball (~0.45-0.5 m) nor the wall
+    assert not np.any((clean > 560.0) & (clean < 940.0))
+    assert np.count_nonzero(between) > 20            # a ring of mixed pixels around the ball
+    assert not np.any(between & (far_from_edge > 0))  # ... only at its silhouette

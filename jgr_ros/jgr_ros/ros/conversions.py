@@ -18,12 +18,12 @@ from jgr_ros.hand_frame import wrist_frame
 from jgr_ros.hand_state import HandReport
 from jgr_ros.inference import HandPoseResult
 from jgr_ros.skeletons import Skeleton
+from jgr_ros.units import MM_PER_M
 import numpy as np
 from sensor_msgs.msg import CameraInfo, Image, RegionOfInterest
 from std_msgs.msg import Header
 from transforms3d.quaternions import mat2quat
 
-MM_PER_M = 1000.0
 HANDEDNESS = {'left': HandPose.HANDEDNESS_LEFT, 'right': HandPose.HANDEDNESS_RIGHT}
 
 

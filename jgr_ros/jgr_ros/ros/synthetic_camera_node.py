@@ -34,6 +34,7 @@ from jgr_ros.synthetic import (
     SyntheticFrame,
     SyntheticHandGenerator,
 )
+from jgr_ros.units import MM_PER_M
 from rclpy.node import Node
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import CameraInfo, Image
@@ -114,8 +115,8 @@ class SyntheticCameraNode(Node):
         index = self._frames_published
         frame = self._render(index)
         header = Header(stamp=self.get_clock().now().to_msg(), frame_id=self._frame_id)
-        truth = ground_truth_msg(frame.joints_m, self._skeleton, header, frame.handedness,
-                                 frame.gesture)
+        truth = ground_truth_msg(frame.joints_mm / MM_PER_M, self._skeleton, header,
+                                 frame.handedness, frame.gesture)
         self._info_pub.publish(camera_info_msg(frame.camera, header))
         self._depth_pub.publish(image_msg_from_depth(frame.depth_mm, self._encoding, header))
         self._truth_pub.publish(HandPoseArray(header=header, hands=[truth]))
@@ -132,7 +133,7 @@ def _frame_source(values: dict) -> Callable[[int], SyntheticFrame]:
         raise InputError(f'encoding must be one of {", ".join(ENCODINGS)}, '
                          f'got {values["encoding"]!r}')
     camera = get_camera_preset(values['camera'])
-    config = SyntheticConfig(
+    config = SyntheticConfig.narrow(  # a user showing a hand
         distance_range_m=(values['min_distance_m'], values['max_distance_m']),
         distractor_probability=values['distractor_probability'])
     if values['motion_speed_m_s'] > 0.0:

@@ -3,15 +3,15 @@
 Synthetic depth images of hands with exact ground truth (NumPy and OpenCV only, no ROS).
 
 A kinematic sphere-mesh hand (21 mano21 joints, anatomical limits, per-hand shape, forearm)
-is posed as a gesture or a natural random pose, placed in front of a camera with optional
-body, wall, table and distractors, ray cast exactly, and passed through a depth-sensor model.
+is posed as a gesture or a natural random pose, seen from any direction (or egocentrically),
+placed in front of a camera with optional held objects, body, wall, table and objects on it,
+distractors and hard negatives, ray cast exactly, and passed through a depth-sensor model.
 
     generator = SyntheticHandGenerator(get_camera_preset('realsense_d435_848x480'))
-    frame = generator.frame(seed=7)   # SyntheticFrame: depth_mm, camera, joints_m, ...
+    frame = generator.frame(seed=7)   # SyntheticFrame: depth_mm, camera, joints_mm, ...
 """
 
 from jgr_ros.synthetic.cameras import CAMERA_PRESETS, get_camera_preset
-from jgr_ros.synthetic.dataset import read_shard, ShardDataset, SyntheticFrameDataset, write_shard
 from jgr_ros.synthetic.generator import SyntheticFrame, SyntheticHandGenerator
 from jgr_ros.synthetic.motion import (
     HandMotion,
@@ -19,11 +19,11 @@ from jgr_ros.synthetic.motion import (
     MotionConfig,
     MotionVideo,
 )
+from jgr_ros.synthetic.objects import NEGATIVES
 from jgr_ros.synthetic.poses import GESTURES
 from jgr_ros.synthetic.scene import SyntheticConfig
 from jgr_ros.synthetic.sensor import SensorConfig
 
 __all__ = ['CAMERA_PRESETS', 'GESTURES', 'HandMotion', 'MotionConfig', 'MotionVideo',
-           'SensorConfig', 'ShardDataset', 'SyntheticConfig', 'SyntheticFrame',
-           'SyntheticFrameDataset', 'SyntheticHandGenerator', 'get_camera_preset',
-           'motion_frames', 'read_shard', 'write_shard']
+           'NEGATIVES', 'SensorConfig', 'SyntheticConfig', 'SyntheticFrame',
+           'SyntheticHandGenerator', 'get_camera_preset', 'motion_frames']

@@ -14,9 +14,8 @@ from jgr_ros.skeletons import convert_joints
 from jgr_ros.synthetic.render import DepthRenderer
 from jgr_ros.synthetic.scene import sample_scene, Scene, SyntheticConfig
 from jgr_ros.synthetic.sensor import ideal_depth_mm, simulate_sensor
+from jgr_ros.units import MM_PER_M
 import numpy as np
-
-_MM_PER_M = 1000.0
 
 
 @dataclass(frozen=True)
@@ -25,14 +24,14 @@ class SyntheticFrame:
 
     depth_mm: np.ndarray     # (H, W) uint16, 0 = invalid
     camera: CameraModel      # pinhole, no distortion
-    joints_m: np.ndarray     # (21, 3) float32 mano21, camera optical frame, metres
+    joints_mm: np.ndarray    # (21, 3) float32 mano21, camera optical frame, millimetres
     joints_uvd: np.ndarray   # (21, 3) float32: u, v (pixels), depth (mm)
     gesture: str             # gesture label, '' for a natural random pose
     handedness: str          # 'left' or 'right'
 
     def joints_in(self, layout: str) -> np.ndarray:
-        """Return ``joints_m`` in another layout (nyu14, icvl16, msra21); NaN where none maps."""
-        return convert_joints(self.joints_m, 'mano21', layout)
+        """Return ``joints_mm`` in another layout (nyu14, icvl16, msra21); NaN where none maps."""
+        return convert_joints(self.joints_mm, 'mano21', layout)
 
 
 class SyntheticHandGenerator:
@@ -64,8 +63,8 @@ class SyntheticHandGenerator:
             depth_mm = simulate_sensor(depth_m, self.camera, rng, self.config.sensor, objects)
         else:
             depth_mm = ideal_depth_mm(depth_m, self.config.sensor.max_range_m)
-        joints_uvd = self.camera.project_uvd(scene.joints_m) * [1.0, 1.0, _MM_PER_M]
-        return SyntheticFrame(depth_mm, self.camera, scene.joints_m,
+        joints_uvd = self.camera.project_uvd(scene.joints_m) * [1.0, 1.0, MM_PER_M]
+        return SyntheticFrame(depth_mm, self.camera, scene.joints_m * np.float32(MM_PER_M),
                               joints_uvd.astype(np.float32), scene.gesture, scene.handedness)
 
 

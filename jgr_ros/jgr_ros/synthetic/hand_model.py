@@ -171,9 +171,11 @@ _EDGES, _TRIANGLES = _hand_topology()
 @dataclass(frozen=True)
 class HandShape:
     """
-    Per-hand size: ``scale`` of the whole hand, per-finger length factors, radius factor.
+    Per-hand size: ``scale`` of the whole hand times factors for its parts.
 
-    The default is the average adult hand described above.
+    ``finger_length`` and ``finger_thickness`` hold one factor per finger (thumb first);
+    ``thickness`` scales every radius, ``palm_width`` the palm across (x), ``palm_length`` the
+    palm from the wrist to the finger bases (y). The default is the average adult hand above.
     """
 
     scale: float = 1.0
@@ -181,15 +183,34 @@ class HandShape:
     thickness: float = 1.0
     palm_width: float = 1.0
     forearm_length: float = 1.0
+    palm_length: float = 1.0
+    finger_thickness: np.ndarray = field(default_factory=lambda: np.ones(5))
 
     @classmethod
-    def sample(cls, rng: np.random.Generator, scale_range: tuple[float, float]) -> 'HandShape':
-        """Draw a plausible adult hand with overall scale uniform in ``scale_range``."""
-        return cls(scale=rng.uniform(*scale_range),
-                   finger_length=np.clip(rng.normal(1.0, 0.04, 5), 0.9, 1.1),
-                   thickness=float(np.clip(rng.normal(1.0, 0.07), 0.85, 1.15)),
-                   palm_width=float(np.clip(rng.normal(1.0, 0.04), 0.9, 1.1)),
-                   forearm_length=rng.uniform(0.8, 1.1))
+    def sample(cls, rng: np.random.Generator, scale_range: tuple[float, float],
+               variation: float | None = None) -> 'HandShape':
+        """
+        Draw an adult hand with overall scale uniform in ``scale_range``.
+
+        With ``variation``, every part's factor (palm width and length, each finger's length
+        and thickness) is uniform in 1 +- variation, independently; without it, the narrow
+        draw of the first shipped models (finger lengths within +-10 %, one thickness).
+        """
+        if variation is None:
+            return cls(scale=rng.uniform(*scale_range),
+                       finger_length=np.clip(rng.normal(1.0, 0.04, 5), 0.9, 1.1),
+                       thickness=float(np.clip(rng.normal(1.0, 0.07), 0.85, 1.15)),
+                       palm_width=float(np.clip(rng.normal(1.0, 0.04), 0.9, 1.1)),
+                       forearm_length=rng.uniform(0.8, 1.1))
+        factors = rng.uniform(1.0 - variation, 1.0 + variation, 13)
+        return cls(scale=rng.uniform(*scale_range), finger_length=factors[:5],
+                   thickness=float(factors[5]), palm_width=float(factors[6]),
+                   forearm_length=rng.uniform(0.8, 1.1), palm_length=float(factors[7]),
+                   finger_thickness=factors[8:])
+
+    def palm_factors(self) -> np.ndarray:
+        """Per-axis factors (x, y, z) of palm points: width, length, as is."""
+        return np.array([self.palm_width, self.palm_length, 1.0])
 
 
 @dataclass(frozen=True)
@@ -210,7 +231,7 @@ def pose_hand(pose: HandPose, shape: HandShape = HandShape()) -> HandGeometry:
     chains, directions = finger_chains(pose.angles_deg[None], shape)
     chains, directions = chains[0], directions[0]
     joints = np.concatenate([np.zeros((1, 3)), chains.reshape(-1, 3)])
-    radii = _RADIUS_MM * shape.thickness * shape.scale * _MM
+    radii = _RADIUS_MM * shape.finger_thickness[:, None] * (shape.thickness * shape.scale * _MM)
     finger_spheres = chains.copy()
     finger_spheres[:, 3] -= directions[:, 2] * radii[:, 3:4]  # tip sphere touches the tip
     centers = np.concatenate([finger_spheres.reshape(-1, 3),
@@ -228,7 +249,7 @@ def finger_chains(angles_deg: np.ndarray, shape: HandShape) -> tuple[np.ndarray,
     """
     angles = np.deg2rad(angles_deg)
     count = len(angles)
-    bases = _BASE_MM * [shape.palm_width, 1.0, 1.0] * shape.scale * _MM
+    bases = _BASE_MM * shape.palm_factors() * shape.scale * _MM
     segments = _SEGMENT_MM * shape.finger_length[:, None] * shape.scale * _MM
     chain_flex = angles[:, _FLEX_DOFS]
     chain_flex[:, 0, 0] = 0.0  # the thumb's CMC flexion is part of its base frame
@@ -265,8 +286,7 @@ def _wrist_rotation(angles: np.ndarray) -> np.ndarray:
 def _palm_and_forearm(angles: np.ndarray, shape: HandShape) -> np.ndarray:
     """Centres (metres, hand frame) of the palm base and forearm spheres."""
     scale = shape.scale * _MM
-    width = np.array([shape.palm_width, 1.0, 1.0])
-    palm = _PALM_SPHERES_MM[:, :3] * width * scale
+    palm = _PALM_SPHERES_MM[:, :3] * shape.palm_factors() * scale
     elbow = _FOREARM_ELBOW_MM[:, :3] - [0.0, _FOREARM_LENGTH_MM * shape.forearm_length, 0.0]
     forearm = np.concatenate([_FOREARM_WRIST_MM[:, :3], elbow]) * scale
     # Forearm points rotate into the hand frame by the inverse wrist rotation.

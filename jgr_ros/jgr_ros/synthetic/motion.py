@@ -38,9 +38,9 @@ from jgr_ros.errors import InputError
 from jgr_ros.skeletons import get_skeleton
 from jgr_ros.synthetic.generator import SyntheticFrame, SyntheticHandGenerator
 from jgr_ros.synthetic.hand_model import HandGeometry, HandPose, HandShape, pose_hand, rotations
+from jgr_ros.synthetic.objects import MIN_Z_CLEARANCE_M
 from jgr_ros.synthetic.poses import sample_orientation
 from jgr_ros.synthetic.scene import (
-    _MIN_Z_CLEARANCE_M,
     _PLACEMENT_MARGIN_PX,
     sample_pose,
     Scene,
@@ -105,7 +105,8 @@ class HandMotion:
         self.motion = MotionConfig() if motion is None else motion
         rng = np.random.default_rng(self.seed)
         self.handedness = 'left' if rng.random() < self.config.left_hand_probability else 'right'
-        self.shape = HandShape.sample(rng, self.config.hand_scale_range)
+        self.shape = HandShape.sample(rng, self.config.hand_scale_range,
+                                      self.config.shape_variation)
         self.base_orientation = sample_orientation(rng, self.config.any_rotation_probability)
         self._path_frequencies = _PATH_FREQUENCIES * rng.uniform(*_FREQUENCY_JITTER, (3, 3))
         self._path_phases = rng.uniform(0.0, 2.0 * np.pi, (3, 3))
@@ -185,7 +186,7 @@ class HandMotion:
         """
         path = self._path(path_time)
         near_m, far_m = self.config.distance_range_m
-        clearance_m = np.max(radii_m - sphere_offsets[..., 2], axis=-1) + _MIN_Z_CLEARANCE_M
+        clearance_m = np.max(radii_m - sphere_offsets[..., 2], axis=-1) + MIN_Z_CLEARANCE_M
         near_m = np.maximum(near_m, clearance_m)
         far_m = np.maximum(far_m, near_m)
         depth_m = near_m + (path[:, 2] + 1.0) / 2.0 * (far_m - near_m)

@@ -158,13 +158,20 @@ _SYNERGIES_DEG = np.stack([
 ])
 _SYNERGY_SIGMA = np.array([1.0, 0.6, 0.8, 0.7, 0.5])
 _CLOSURE_RANGE = (-0.8, 1.6)  # the grasp synergy's weight is uniform: flat hand to fist
+GRASP_CLOSURE_RANGE = (0.5, 1.1)  # fingers around a bottle, box or ball
 _NATURAL_NOISE_DEG = 7.0
 
 
-def natural_pose(rng: np.random.Generator) -> HandPose:
-    """Draw a natural hand pose: relaxed posture plus random synergy weights plus noise."""
+def natural_pose(rng: np.random.Generator,
+                 closure_range: tuple[float, float] = _CLOSURE_RANGE) -> HandPose:
+    """
+    Draw a natural hand pose: relaxed posture plus random synergy weights plus noise.
+
+    The grasp synergy's weight is uniform in ``closure_range`` (-0.8: flat hand, 1.6: fist;
+    :data:`GRASP_CLOSURE_RANGE` closes the hand around a held object).
+    """
     weights = rng.normal(0.0, _SYNERGY_SIGMA)
-    weights[0] = rng.uniform(*_CLOSURE_RANGE)
+    weights[0] = rng.uniform(*closure_range)
     angles = _RELAXED_DEG + weights @ _SYNERGIES_DEG + rng.normal(0.0, _NATURAL_NOISE_DEG,
                                                                   NUM_DOFS)
     angles[_WRIST_DOFS] = rng.normal(0.0, _WRIST_SIGMA_DEG)
@@ -196,6 +203,24 @@ def sample_orientation(rng: np.random.Generator, any_rotation_probability: float
     roll_rotation, yaw_rotation, pitch_rotation = rotations(
         np.eye(3)[[2, 1, 0]], np.deg2rad([roll, yaw, pitch]))
     return roll_rotation @ FACING_CAMERA @ yaw_rotation @ pitch_rotation
+
+
+def egocentric_orientation(rng: np.random.Generator) -> np.ndarray:
+    """
+    Draw a hand-to-camera rotation (3, 3) as a head- or chest-mounted camera sees a hand.
+
+    The camera is above and behind the wrist: the back of the hand faces it, the fingers
+    point away from it and up the image (elevation 10-70 degrees above the optical axis),
+    so the forearm comes toward the camera from the near (bottom) image border. The view
+    turns by random yaw, roll and pronation of some tens of degrees.
+    """
+    elevation = np.deg2rad(rng.uniform(10.0, 70.0))
+    distal = np.array([0.0, -np.sin(elevation), np.cos(elevation)])   # fingers: away, up
+    palmar = np.array([0.0, np.cos(elevation), np.sin(elevation)])    # palm: down, away
+    forward = np.stack([np.cross(distal, palmar), distal, palmar], axis=1)
+    yaw, roll, pronation = np.deg2rad(rng.normal(0.0, [20.0, 15.0, 25.0]))
+    turn_yaw, turn_roll = rotations(np.eye(3)[[1, 2]], np.array([yaw, roll]))
+    return turn_roll @ turn_yaw @ forward @ rotations(np.eye(3)[[1]], np.array([pronation]))[0]
 
 
 def _uniform_rotation(rng: np.random.Generator) -> np.ndarray:

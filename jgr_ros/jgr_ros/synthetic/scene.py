@@ -2,21 +2,45 @@
 """
 Random scenes around one labelled hand: hand and forearm in front of a camera, plus clutter.
 
-The clutter is optional: a body behind the hand (torso and upper arm), a wall, a table and
-distractor objects. Everything is in the camera optical frame (x right, y down, z forward),
-metres. Only the hand carries labels; the network learns to ignore the rest.
+The hand is seen from anywhere (a uniformly random orientation for half of all hands), as a
+user shows it (palm or back to the camera, fingers up), or egocentrically (from a head- or
+chest-mounted camera); its forearm may enter from any side and the hand may be cut by the
+image border. Hands differ in shape per part. The clutter is optional: an object held in the
+hand, a body behind it (torso and upper arm), a wall, a table with objects on it, distractor
+objects, and hard negatives nearer than the hand (see :mod:`~jgr_ros.synthetic.objects`).
+Everything is in the camera optical frame (x right, y down, z forward), metres. Only the hand
+carries labels; the network learns to ignore the rest.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Callable
 
 from jgr_ros.camera import CameraModel
 from jgr_ros.errors import InputError
 from jgr_ros.skeletons import get_skeleton
-from jgr_ros.synthetic.hand_model import HandPose, HandShape, pose_hand, rotations, SPHERE_NAMES
+from jgr_ros.synthetic.hand_model import (
+    HandGeometry,
+    HandPose,
+    HandShape,
+    pose_hand,
+    rotations,
+    SPHERE_NAMES,
+)
+from jgr_ros.synthetic.objects import (
+    gap_m,
+    hard_negative,
+    held_object,
+    MIN_GAP_M,
+    MIN_Z_CLEARANCE_M,
+    NEGATIVES,
+    table_objects,
+)
 from jgr_ros.synthetic.poses import (
+    egocentric_orientation,
     FACING_CAMERA,
     gesture_pose,
     GESTURES,
+    GRASP_CLOSURE_RANGE,
     natural_pose,
     sample_orientation,
 )
@@ -24,14 +48,20 @@ from jgr_ros.synthetic.sensor import SensorConfig
 from jgr_ros.synthetic.sphere_mesh import single_pill, SphereMesh
 import numpy as np
 
-_HAND_CENTER_JOINTS = list(get_skeleton('mano21').center_joints)  # wrist and middle MCP
+_MANO = get_skeleton('mano21')
+_HAND_CENTER_JOINTS = list(_MANO.center_joints)  # wrist and middle MCP
 _ELBOW_SPHERES = [SPHERE_NAMES.index('forearm_elbow_radial'),
                   SPHERE_NAMES.index('forearm_elbow_ulnar')]
 _HAND_ONLY_SPHERES = [i for i, name in enumerate(SPHERE_NAMES) if not name.startswith('forearm')]
-_MIN_Z_CLEARANCE_M = 0.05  # nearest allowed surface to the camera plane
 _PLACEMENT_MARGIN_PX = 8.0
 _MAX_ORIENTATION_TRIES = 20
-_MIN_GAP_M = 0.02          # clutter keeps at least this far from the hand's surface
+
+
+_PROBABILITIES = ('gesture_probability', 'left_hand_probability', 'any_rotation_probability',
+                  'egocentric_probability', 'partial_view_probability', 'held_object_probability',
+                  'body_probability', 'wall_probability', 'table_probability',
+                  'table_object_probability', 'distractor_probability', 'negative_probability',
+                  'sensor_probability')
 
 
 @dataclass(frozen=True)
@@ -39,47 +69,83 @@ class SyntheticConfig:
     """
     The distribution of synthetic frames. Probabilities are per frame, in [0, 1].
 
-    ``any_rotation_probability`` is the share of uniformly random hand orientations; the rest
-    face the camera as a user shows a hand (see :func:`sample_orientation`).
+    The defaults are the wide world the shipped models train on. A hand is egocentric with
+    ``egocentric_probability`` (at ``egocentric_distance_range_m``); of the others,
+    ``any_rotation_probability`` have a uniformly random orientation (0.6 of 85 %: half of all
+    hands) and the rest face the camera as a user shows a hand (see :func:`sample_orientation`).
+    With ``partial_view_probability`` the hand centre stays in the image but the fingers and
+    the forearm may leave it. ``shape_variation`` draws each part of the hand (palm width and
+    length, each finger's length and thickness) within 1 +- variation; None keeps the narrow
+    shapes of the first models. :meth:`narrow` is the world the first models knew.
     """
 
-    distance_range_m: tuple[float, float] = (0.25, 1.2)   # hand centre depth
+    distance_range_m: tuple[float, float] = (0.2, 1.2)   # hand centre depth
     hand_scale_range: tuple[float, float] = (0.8, 1.2)    # 1 = average adult hand
+    shape_variation: float | None = 0.2
     gesture_probability: float = 0.5                      # else a natural random pose
     gestures: tuple[str, ...] = GESTURES
     left_hand_probability: float = 0.5
-    any_rotation_probability: float = 0.1
+    any_rotation_probability: float = 0.6
+    egocentric_probability: float = 0.15
+    egocentric_distance_range_m: tuple[float, float] = (0.25, 0.6)
+    partial_view_probability: float = 0.15
+    held_object_probability: float = 0.15                 # a bottle, box or ball in the grasp
     body_probability: float = 0.4                         # torso and upper arm behind
     wall_probability: float = 0.3
-    table_probability: float = 0.2
+    table_probability: float = 0.3
+    table_object_probability: float = 0.6                 # objects on the table, given one
     distractor_probability: float = 0.3
+    negative_probability: float = 0.35                    # a hard negative nearer than the hand
+    negatives: tuple[str, ...] = NEGATIVES
     sensor_probability: float = 0.9                       # else ideal depth, mm-rounded
     sensor: SensorConfig = field(default_factory=SensorConfig)  # or its fields as a dict
 
+    @classmethod
+    def narrow(cls, **changes) -> 'SyntheticConfig':
+        """
+        Return the world of the first shipped models (and of today's test set).
+
+        90 % of hands palm or back to the camera with the fingers up, narrow hand shapes, no
+        egocentric views, cut hands, held objects, table objects, hard negatives or flying
+        pixels. ``changes`` override fields (today's test set: ``distance_range_m``).
+        """
+        narrow = cls(distance_range_m=(0.25, 1.2), shape_variation=None,
+                     any_rotation_probability=0.1, egocentric_probability=0.0,
+                     partial_view_probability=0.0, held_object_probability=0.0,
+                     table_probability=0.2, table_object_probability=0.0,
+                     negative_probability=0.0, sensor=SensorConfig(flying_pixels=(0.0, 0.0)))
+        return replace(narrow, **changes)
+
     def __post_init__(self) -> None:
         """Normalise YAML-style values (lists, a sensor dict), then validate (InputError)."""
-        for name in ('distance_range_m', 'hand_scale_range', 'gestures'):
+        for name in ('distance_range_m', 'hand_scale_range', 'gestures',
+                     'egocentric_distance_range_m', 'negatives'):
             object.__setattr__(self, name, tuple(getattr(self, name)))
         if isinstance(self.sensor, dict):
             object.__setattr__(self, 'sensor', SensorConfig(**self.sensor))
-        for name in ('gesture_probability', 'left_hand_probability', 'any_rotation_probability',
-                     'body_probability', 'wall_probability', 'table_probability',
-                     'distractor_probability', 'sensor_probability'):
+        for name in _PROBABILITIES:
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise InputError(f'SyntheticConfig.{name} must be in [0, 1], got '
                                  f'{getattr(self, name)}')
-        low, high = self.distance_range_m
-        if not 0.1 <= low <= high:
-            raise InputError(f'distance_range_m must satisfy 0.1 <= low <= high (metres), '
-                             f'got {self.distance_range_m}')
+        for name in ('distance_range_m', 'egocentric_distance_range_m'):
+            low, high = getattr(self, name)
+            if not 0.1 <= low <= high:
+                raise InputError(f'{name} must satisfy 0.1 <= low <= high (metres), '
+                                 f'got {getattr(self, name)}')
         low, high = self.hand_scale_range
         if not 0.5 <= low <= high <= 1.5:
             raise InputError(f'hand_scale_range must lie within [0.5, 1.5], got '
                              f'{self.hand_scale_range}')
+        if self.shape_variation is not None and not 0.0 <= self.shape_variation <= 0.4:
+            raise InputError(f'shape_variation must be None or in [0, 0.4], got '
+                             f'{self.shape_variation}')
         unknown = set(self.gestures) - set(GESTURES)
         if unknown or not self.gestures:
             raise InputError(f'gestures must be a non-empty subset of {GESTURES}, got '
                              f'{self.gestures}')
+        if set(self.negatives) - set(NEGATIVES) or not self.negatives:
+            raise InputError(f'negatives must be a non-empty subset of {NEGATIVES}, got '
+                             f'{self.negatives}')
 
 
 @dataclass(frozen=True)
@@ -98,27 +164,45 @@ def sample_scene(rng: np.random.Generator, camera: CameraModel, config: Syntheti
                  ) -> Scene:
     """Draw one scene: a posed, oriented and placed hand plus optional clutter."""
     handedness = 'left' if rng.random() < config.left_hand_probability else 'right'
-    shape = HandShape.sample(rng, config.hand_scale_range)
-    gesture, pose = sample_pose(rng, config, shape)
-    geometry = pose_hand(pose, shape)
-    if handedness == 'left':
-        geometry = geometry.mirrored()
-    distance_m = rng.uniform(*config.distance_range_m)
-    rotation, translation = _place_hand(geometry.joints_m, geometry.mesh, distance_m, camera,
-                                        rng, config.any_rotation_probability)
+    holds_object = _chance(rng, config.held_object_probability)
+    shape = HandShape.sample(rng, config.hand_scale_range, config.shape_variation)
+    if holds_object:
+        gesture, pose = '', natural_pose(rng, GRASP_CLOSURE_RANGE)
+    else:
+        gesture, pose = sample_pose(rng, config, shape)
+    geometry = _posed(pose, shape, handedness)
+    egocentric = _chance(rng, config.egocentric_probability)
+    if egocentric:
+        distance_m = rng.uniform(*config.egocentric_distance_range_m)
+        rotation, translation = _place_hand(geometry, distance_m, camera, rng,
+                                            egocentric_orientation, fit_depth=True)
+    else:
+        distance_m = rng.uniform(*config.distance_range_m)
+        keep_inside = not _chance(rng, config.partial_view_probability)
+        rotation, translation = _place_hand(
+            geometry, distance_m, camera, rng,
+            lambda r: sample_orientation(r, config.any_rotation_probability),
+            keep_inside=keep_inside)
     hand = geometry.mesh.transformed(rotation, translation)
     joints_m = geometry.joints_m @ rotation.T + translation
-    clutter = []
-    if rng.random() < config.body_probability:
+    clutter = [held_object(joints_m, rotation, rng)] if holds_object else []
+    if not egocentric and rng.random() < config.body_probability:
         clutter += _body(hand, handedness, rng)
     if rng.random() < config.distractor_probability:
         clutter += _distractor(hand, joints_m, rng)
+    if _chance(rng, config.negative_probability):
+        negative = hard_negative(str(rng.choice(config.negatives)), hand, joints_m, camera, rng,
+                                 lambda r: _other_hand(r, config))
+        clutter += [negative] if negative is not None else []
     planes = []
     occupied = SphereMesh.concatenate([hand] + clutter)
     if rng.random() < config.wall_probability:
         planes.append(_wall(occupied, rng))
     if rng.random() < config.table_probability:
-        planes += _table(occupied, rng)
+        table = _table(occupied, rng)
+        planes += table
+        if table and _chance(rng, config.table_object_probability):
+            clutter += table_objects(table[0], hand, _MANO.hand_center(joints_m), rng)
     return Scene(hand, joints_m.astype(np.float32), gesture, handedness,
                  SphereMesh.concatenate(clutter) if clutter else None, tuple(planes))
 
@@ -132,24 +216,55 @@ def sample_pose(rng: np.random.Generator, config: SyntheticConfig, shape: HandSh
     return '', natural_pose(rng)
 
 
-def _place_hand(joints_m: np.ndarray, mesh: SphereMesh, distance_m: float, camera: CameraModel,
-                rng: np.random.Generator, any_rotation_probability: float
+def _chance(rng: np.random.Generator, probability: float) -> bool:
+    """Return True with ``probability``; draw nothing when it is 0 (narrow frames stay)."""
+    return probability > 0.0 and rng.random() < probability
+
+
+def _posed(pose: HandPose, shape: HandShape, handedness: str) -> HandGeometry:
+    """Return the hand's geometry in its own frame, mirrored for a left hand."""
+    geometry = pose_hand(pose, shape)
+    return geometry.mirrored() if handedness == 'left' else geometry
+
+
+def _other_hand(rng: np.random.Generator, config: SyntheticConfig) -> SphereMesh:
+    """Return a second, unlabelled hand with its forearm, any pose and orientation, at 0."""
+    handedness = 'left' if rng.random() < 0.5 else 'right'
+    shape = HandShape.sample(rng, config.hand_scale_range, config.shape_variation)
+    geometry = _posed(sample_pose(rng, config, shape)[1], shape, handedness)
+    center_m = _MANO.hand_center(geometry.joints_m)
+    return geometry.mesh.transformed(np.eye(3), -center_m).transformed(
+        sample_orientation(rng, config.any_rotation_probability), np.zeros(3))
+
+
+def _place_hand(geometry: HandGeometry, distance_m: float, camera: CameraModel,
+                rng: np.random.Generator,
+                orientation: Callable[[np.random.Generator], np.ndarray],
+                keep_inside: bool = True, fit_depth: bool = False
                 ) -> tuple[np.ndarray, np.ndarray]:
     """
     Return the rotation and translation placing the hand centre at ``distance_m``.
 
-    All joints land inside the image where they fit; orientations that would reach behind the
-    camera are redrawn.
+    The centre lands at a uniformly random pixel. With ``keep_inside``, the hand then shifts
+    so that all joints lie inside the image where they fit. Orientations that would reach
+    behind the camera are redrawn, or with ``fit_depth`` the hand moves back until it fits.
     """
+    joints_m, mesh = geometry.joints_m, geometry.mesh
     center = joints_m[_HAND_CENTER_JOINTS].mean(axis=0)
     target_uv = rng.uniform([0.0, 0.0], [camera.width, camera.height])
-    for _ in range(_MAX_ORIENTATION_TRIES):
-        rotation = sample_orientation(rng, any_rotation_probability)
+    for _ in range(1 if fit_depth else _MAX_ORIENTATION_TRIES):
+        rotation = orientation(rng)
         offsets = (mesh.centers_m - center) @ rotation.T
-        if np.all(offsets[:, 2] - mesh.radii_m + distance_m > _MIN_Z_CLEARANCE_M):
+        nearest_m = np.min(offsets[:, 2] - mesh.radii_m)
+        if nearest_m + distance_m > MIN_Z_CLEARANCE_M:
             break
     else:
-        rotation = FACING_CAMERA  # fingers up, forearm down: never reaches the camera
+        if fit_depth:
+            distance_m = MIN_Z_CLEARANCE_M + 1e-3 - nearest_m
+        else:
+            rotation = FACING_CAMERA  # fingers up, forearm down: never reaches the camera
+    if not keep_inside:
+        return rotation, _center_at(camera, target_uv, distance_m) - rotation @ center
     joint_offsets = (joints_m - center) @ rotation.T
     translation = _center_at(camera, target_uv, distance_m)
     uv = camera.project(joint_offsets + translation)
@@ -188,7 +303,7 @@ def _body(hand: SphereMesh, handedness: str, rng: np.random.Generator) -> list[S
     upper_arm = single_pill(elbow, shoulder, elbow_radius, elbow_radius * rng.uniform(1.1, 1.3))
     hand_only = SphereMesh(hand.centers_m[_HAND_ONLY_SPHERES], hand.radii_m[_HAND_ONLY_SPHERES],
                            hand.edges[:0], hand.triangles[:0])
-    if elbow[2] > hand.centers_m[0, 2] and _gap_m(upper_arm, hand_only) > _MIN_GAP_M:
+    if elbow[2] > hand.centers_m[0, 2] and gap_m(upper_arm, hand_only) > MIN_GAP_M:
         return [torso, upper_arm]
     return [torso]
 
@@ -204,8 +319,8 @@ def _distractor(hand: SphereMesh, joints_m: np.ndarray, rng: np.random.Generator
     radius = rng.uniform(0.015, 0.07)
     blob = single_pill(center - half_axis, center + half_axis, radius,
                        radius * rng.uniform(0.6, 1.2))
-    in_front = np.all(blob.centers_m[:, 2] - blob.radii_m > _MIN_Z_CLEARANCE_M)
-    return [blob] if in_front and _gap_m(blob, hand) > _MIN_GAP_M else []
+    in_front = np.all(blob.centers_m[:, 2] - blob.radii_m > MIN_Z_CLEARANCE_M)
+    return [blob] if in_front and gap_m(blob, hand) > MIN_GAP_M else []
 
 
 def _wall(occupied: SphereMesh, rng: np.random.Generator) -> tuple[np.ndarray, float]:
@@ -225,24 +340,14 @@ def _table(occupied: SphereMesh, rng: np.random.Generator) -> list[tuple[np.ndar
     pitch = np.deg2rad(rng.uniform(10.0, 60.0))
     up = np.array([0.0, -np.cos(pitch), -np.sin(pitch)])  # world up in the camera frame
     height = np.min(occupied.centers_m @ up - occupied.radii_m) - rng.uniform(0.0, 0.25)
-    return [(up, float(height))] if height < -_MIN_Z_CLEARANCE_M else []
+    return [(up, float(height))] if height < -MIN_Z_CLEARANCE_M else []
 
 
 def _pushed_behind(mesh: SphereMesh, hand: SphereMesh) -> SphereMesh:
     """Move ``mesh`` away from the camera (along z) until it keeps clear of the hand."""
     for _ in range(20):
-        gap = _gap_m(mesh, hand)
-        if gap > _MIN_GAP_M:
+        gap = gap_m(mesh, hand)
+        if gap > MIN_GAP_M:
             break
-        mesh = mesh.transformed(np.eye(3), [0.0, 0.0, _MIN_GAP_M - gap + 0.01])
+        mesh = mesh.transformed(np.eye(3), [0.0, 0.0, MIN_GAP_M - gap + 0.01])
     return mesh
-
-
-def _gap_m(pill: SphereMesh, other: SphereMesh) -> float:
-    """Lower bound of the distance between a one-pill mesh's surface and other's spheres."""
-    start, end = pill.centers_m
-    axis = end - start
-    along = np.clip((other.centers_m - start) @ axis / max(axis @ axis, 1e-12), 0.0, 1.0)
-    nearest = start + along[:, None] * axis
-    distance = np.linalg.norm(other.centers_m - nearest, axis=1)
-    return float(np.min(distance - other.radii_m) - pill.radii_m.max())

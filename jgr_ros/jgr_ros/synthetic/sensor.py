@@ -11,8 +11,9 @@ Two sensor families are simulated, each frame drawing its own parameters from th
   projector (or second imager), a baseline b to the right, cannot see what the camera sees;
 - time of flight: noise sigma = a + c z^2 and millimetre quantisation only.
 
-Both lose pixels at depth discontinuities (mixed pixels), at grazing incidence, in random
-blobs (specular or dark surfaces) and as isolated speckle.
+Both lose pixels at depth discontinuities, at grazing incidence, in random blobs (specular or
+dark surfaces) and as isolated speckle; of the edge pixels they keep, some are flying pixels
+(a depth between the foreground and the background, as ToF and stereo matching report).
 """
 
 from dataclasses import dataclass
@@ -22,9 +23,9 @@ from statistics import NormalDist
 import cv2
 from jgr_ros.camera import CameraModel
 from jgr_ros.errors import InputError
+from jgr_ros.units import MM_PER_M
 import numpy as np
 
-_MM_PER_M = 1000.0
 _UINT16_MAX = np.iinfo(np.uint16).max
 Range = tuple[float, float]
 
@@ -48,6 +49,7 @@ class SensorConfig:
     dropout_blobs_mean: float = 1.0             # Poisson mean of missing blobs per frame
     blob_radius_mm: Range = (2.0, 10.0)
     speckle: Range = (0.0, 0.004)               # fraction of isolated missing pixels
+    flying_pixels: Range = (0.0, 0.5)           # share of kept edge pixels between surfaces
     max_range_m: float = 4.0
 
     def __post_init__(self) -> None:
@@ -104,8 +106,12 @@ def simulate_sensor(depth_m: np.ndarray, camera: CameraModel, rng: np.random.Gen
         radius_px = rng.integers(config.edge_fattening_px[0], config.edge_fattening_px[1] + 1)
         _fatten_edges(depth[detail_in_box], radius_px, config)
     lost = np.zeros(depth.shape, bool)
-    lost[detail_in_box] = _missing_pixels(depth[detail_in_box], camera, rng, config,
+    jumps = _depth_jumps(depth[detail_in_box], config.edge_jump_fraction)
+    lost[detail_in_box] = _missing_pixels(depth[detail_in_box], jumps, camera, rng, config,
                                           focal_baseline)
+    if config.flying_pixels[1] > 0.0:
+        _fly_edge_pixels(depth[detail_in_box], jumps & ~lost[detail_in_box],
+                         rng.uniform(*config.flying_pixels), rng, config)
     if focal_baseline is None:
         noisy = _tof_noise(depth, rng, config)
     else:
@@ -123,20 +129,21 @@ def _valid_box(depth_m: np.ndarray, max_range_m: float) -> tuple[slice, slice] |
 
 def _to_mm(depth_m: np.ndarray, max_range_m: float) -> np.ndarray:
     """Metres (NaN, inf or beyond range = invalid) to rounded uint16 millimetres, 0 = invalid."""
-    depth_mm = depth_m * np.float32(_MM_PER_M) + np.float32(0.5)
+    depth_mm = depth_m * np.float32(MM_PER_M)
+    depth_mm += np.float32(0.5)
     depth_mm[~(depth_m <= max_range_m)] = 0.0
     return depth_mm.astype(np.uint16)
 
 
-def _missing_pixels(depth: np.ndarray, camera: CameraModel, rng: np.random.Generator,
-                    config: SensorConfig, focal_baseline: float | None) -> np.ndarray:
+def _missing_pixels(depth: np.ndarray, jumps: np.ndarray, camera: CameraModel,
+                    rng: np.random.Generator, config: SensorConfig,
+                    focal_baseline: float | None) -> np.ndarray:
     """
     Return the pixels lost at depth jumps, grazing incidence, in blobs, speckle and shadows.
 
     Shadows are cast only for a disparity sensor (``focal_baseline`` = f b, not None).
     """
     bank = _noise_bank()
-    jumps = _depth_jumps(depth, config.edge_jump_fraction)
     lost = jumps & bank.bernoulli(depth.shape, rng.uniform(*config.edge_dropout), rng)
     lost |= _grazing(depth, camera, rng.uniform(*config.grazing_cos))
     lost |= bank.bernoulli(depth.shape, rng.uniform(*config.speckle), rng)
@@ -152,6 +159,26 @@ def _depth_jumps(depth: np.ndarray, jump_fraction: float) -> np.ndarray:
     kernel = np.ones((3, 3), np.uint8)
     far = cv2.dilate(np.where(np.isnan(depth), np.float32(np.inf), depth), kernel)
     return far - cv2.erode(filled, kernel) > jump_fraction * depth
+
+
+def _fly_edge_pixels(depth: np.ndarray, candidates: np.ndarray, share: float,
+                     rng: np.random.Generator, config: SensorConfig) -> None:
+    """
+    Turn ``share`` of the ``candidates`` (kept pixels at depth jumps) into flying pixels.
+
+    A candidate whose 3x3 neighbourhood holds two surfaces more than a jump apart (not a
+    surface and empty space) gets a depth uniform between the nearest and the farthest: the
+    mixed return of a ToF pixel that sees both, or a stereo match straddling the edge.
+    """
+    rows, cols = np.nonzero(candidates)
+    chosen = rng.random(len(rows)) < share
+    rows, cols = rows[chosen], cols[chosen]
+    padded = np.pad(depth, 1, constant_values=np.nan)
+    window = np.stack([padded[rows + dr, cols + dc] for dr in range(3) for dc in range(3)])
+    near, far = np.fmin.reduce(window), np.fmax.reduce(window)   # NaN (empty space) ignored
+    between = far - near > config.edge_jump_fraction * near
+    mix = rng.random(int(np.count_nonzero(between)), dtype=np.float32)
+    depth[rows[between], cols[between]] = near[between] + mix * (far[between] - near[between])
 
 
 def _fatten_edges(depth: np.ndarray, radius_px: int, config: SensorConfig) -> None:
@@ -196,7 +223,7 @@ def _dropout_blobs(depth: np.ndarray, camera: CameraModel, rng: np.random.Genera
     cols = rng.integers(0, depth.shape[1], 4 * count)
     on_surface = ~np.isnan(depth[rows, cols])  # four candidates per blob, drawn on surfaces
     for row, col in list(zip(rows[on_surface], cols[on_surface]))[:count]:
-        axes_px = (rng.uniform(*config.blob_radius_mm, 2) / _MM_PER_M * camera.fx
+        axes_px = (rng.uniform(*config.blob_radius_mm, 2) / MM_PER_M * camera.fx
                    / depth[row, col])
         cv2.ellipse(mask, (int(col), int(row)), tuple(int(a) + 1 for a in axes_px),
                     rng.uniform(0.0, 180.0), 0.0, 360.0, 1, thickness=-1)
@@ -224,17 +251,20 @@ def _disparity_noise(depth: np.ndarray, focal_baseline: float, rng: np.random.Ge
     """Depth from a noisy, subpixel-quantised disparity d = f b / z."""
     step = np.float32(rng.uniform(*config.disparity_step_px))
     sigma = np.float32(rng.uniform(*config.disparity_noise_px))
-    disparity = np.float32(focal_baseline) / depth + _noise_field(depth.shape, rng, config) * sigma
-    if step > 0.0:
-        disparity = np.rint(disparity / step) * step
-    return np.float32(focal_baseline) / disparity
+    disparity = _noise_field(depth.shape, rng, config) * sigma
+    disparity += np.float32(focal_baseline) / depth
+    if step > 0.0:  # in place: these are full-frame arrays
+        np.divide(disparity, step, out=disparity)
+        np.rint(disparity, out=disparity)
+        np.multiply(disparity, step, out=disparity)
+    return np.divide(np.float32(focal_baseline), disparity, out=disparity)
 
 
 def _tof_noise(depth: np.ndarray, rng: np.random.Generator, config: SensorConfig
                ) -> np.ndarray:
     """Depth with time-of-flight noise of standard deviation a + c z^2."""
-    constant_m = np.float32(rng.uniform(*config.tof_noise_mm) / _MM_PER_M)
-    quadratic_per_m = np.float32(rng.uniform(*config.tof_noise_mm_per_m2) / _MM_PER_M)
+    constant_m = np.float32(rng.uniform(*config.tof_noise_mm) / MM_PER_M)
+    quadratic_per_m = np.float32(rng.uniform(*config.tof_noise_mm_per_m2) / MM_PER_M)
     sigma_m = constant_m + quadratic_per_m * depth * depth
     return depth + _noise_field(depth.shape, rng, config) * sigma_m
 

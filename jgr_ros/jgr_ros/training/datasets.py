@@ -22,8 +22,8 @@ from jgr_ros.training.samples import (
 import numpy as np
 import torch
 
-# Seed ranges of synthetic frames: the test and validation sets never overlap training.
-SYNTHETIC_TEST_SEEDS = range(0, 2_000)
+# Seed ranges of synthetic frames: the test sets (synthetic_eval.TEST_SETS: 0-1,999 and
+# 10,000-11,999) and the validation set never overlap training.
 SYNTHETIC_VAL_SEEDS = range(2_000, 2_500)
 SYNTHETIC_TRAIN_SEED_START = 1_000_000
 
@@ -67,7 +67,7 @@ class SyntheticFrames:
     def __getitem__(self, index: int) -> LabelledFrame:
         seed = self.seeds[index]
         frame = self._generators[seed % len(self._generators)].frame(seed)
-        joints_mm = convert_joints(frame.joints_m * 1000.0, 'mano21', self.skeleton)
+        joints_mm = convert_joints(frame.joints_mm, 'mano21', self.skeleton)
         return LabelledFrame(frame.depth_mm.astype(np.float32), frame.camera,
                              joints_mm.astype(np.float32), self.skeleton)
 

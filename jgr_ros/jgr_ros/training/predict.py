@@ -19,6 +19,7 @@ from jgr_ros.depth import read_depth_file
 from jgr_ros.drawing import colorize_depth, draw_skeleton
 from jgr_ros.errors import InputError
 from jgr_ros.inference import HandPoseEstimator, HandPoseResult
+from jgr_ros.units import MM_PER_M
 import numpy as np
 
 
@@ -29,9 +30,9 @@ def result_to_json(result: HandPoseResult, estimator: HandPoseEstimator) -> dict
         return {'found': False, 'reason': result.reason, 'center_m': None,
                 'skeleton': skeleton.name, 'joint_names': list(skeleton.joint_names),
                 'joints_m': [], 'joints_uvd': [], 'roi': None}
-    return {'found': True, 'reason': '', 'center_m': (result.center_mm / 1000.0).tolist(),
+    return {'found': True, 'reason': '', 'center_m': (result.center_mm / MM_PER_M).tolist(),
             'skeleton': skeleton.name, 'joint_names': list(skeleton.joint_names),
-            'joints_m': (result.joints_mm / 1000.0).round(6).tolist(),
+            'joints_m': (result.joints_mm / MM_PER_M).round(6).tolist(),
             'joints_uvd': result.joints_uvd.round(3).tolist(), 'roi': list(result.roi)}
 
 

@@ -1,24 +1,36 @@
 # Copyright 2026 jgr_ros contributors. MIT License.
 """
-The held-out synthetic test set and how a model card's numbers are measured on it.
+The held-out synthetic test sets and how a model card's numbers are measured on them.
 
-2,000 frames rendered from seeds 0-1999 (never used in training: training seeds start at
-1,000,000) with a RealSense D435 at 640 x 480, hands 0.3-1.0 m from the camera. Two protocols:
+- ``synthetic`` (today's test set): 2,000 frames from seeds 0-1999 of the narrow world the
+  first models knew (:meth:`SyntheticConfig.narrow`: mostly palm or back to the camera,
+  fingers up), a RealSense D435 at 640 x 480, hands 0.3-1.0 m from the camera;
+- ``hard``: 2,000 frames from seeds 10,000-11,999 of the wide world (``SyntheticConfig()``'s
+  defaults: any orientation for half the hands, egocentric views, cut hands, varied hand
+  shapes, held objects, table objects, hard negatives, flying pixels), cycling through six
+  cameras (D435, D415, SR300, Kinect v1, Kinect v2, Azure Kinect) by seed.
+
+Training seeds start at 1,000,000 (and validation is 2,000-2,499), so neither set is ever
+trained on. Both sets are fixed: a test keeps a checksum of their first frames, so a renderer
+change that would alter them fails (a new world gets a new set). Two protocols:
 
 - ``gt_center``: the model runs on crops around the ground-truth hand centre, as the authors
   evaluate with precomputed centres;
 - ``pipeline``: the live pipeline (localisation, centre refinement, crop, model), as the node
-  runs; a frame where no hand is found counts as a failure at every threshold.
+  runs on single frames; a frame where no hand is found counts as a failure at every
+  threshold.
 
-    python -m jgr_ros.training.synthetic_eval --json card.json --plot card.png
+    python -m jgr_ros.training.synthetic_eval --out-dir docs            # both sets
+    python -m jgr_ros.training.synthetic_eval --sets hard --frames 200  # a quick look
 """
 import argparse
+from dataclasses import dataclass
 import json
 import pathlib
 
 from jgr_ros.inference import CenterRefiner, HandPoseEstimator, PoseModel
 from jgr_ros.synthetic.scene import SyntheticConfig
-from jgr_ros.training.datasets import LabelledFrame, SYNTHETIC_TEST_SEEDS, SyntheticFrames
+from jgr_ros.training.datasets import LabelledFrame, SyntheticFrames
 from jgr_ros.training.evaluate import (
     CURVE_THRESHOLDS_MM,
     plot_success_curves,
@@ -28,15 +40,38 @@ from jgr_ros.training.evaluate import (
 from jgr_ros.training.metrics import mean_error_mm, per_joint_error_mm, success_rate
 import numpy as np
 
-TEST_CAMERA = 'realsense_d435_640x480'
-TEST_DISTANCE_RANGE_M = (0.3, 1.0)
+
+@dataclass(frozen=True)
+class TestSet:
+    """A fixed set of synthetic frames: seeds, cameras (cycled by seed) and world."""
+
+    name: str
+    seeds: range
+    cameras: tuple[str, ...]
+    config: SyntheticConfig
+    title: str
+
+    def frames(self, count: int | None = None, skeleton: str = 'mano21') -> SyntheticFrames:
+        """Return the first ``count`` frames of the set (all by default)."""
+        seeds = self.seeds if count is None else self.seeds[:count]
+        return SyntheticFrames(seeds, self.cameras, skeleton, self.config)
 
 
-def held_out_frames(count: int = len(SYNTHETIC_TEST_SEEDS),
-                    skeleton: str = 'mano21') -> SyntheticFrames:
-    """Return the first ``count`` frames of the held-out synthetic test set."""
-    return SyntheticFrames(SYNTHETIC_TEST_SEEDS[:count], (TEST_CAMERA,), skeleton,
-                           SyntheticConfig(distance_range_m=TEST_DISTANCE_RANGE_M))
+TEST_SETS = {
+    'synthetic': TestSet('synthetic', range(0, 2_000), ('realsense_d435_640x480',),
+                         SyntheticConfig.narrow(distance_range_m=(0.3, 1.0)),
+                         "today's synthetic test set (narrow world, D435, 0.3-1.0 m)"),
+    'hard': TestSet('hard', range(10_000, 12_000),
+                    ('realsense_d435_640x480', 'realsense_d415_640x480',
+                     'realsense_sr300_640x480', 'kinect_v1_nyu', 'kinect_v2',
+                     'azure_kinect_nfov_unbinned'),
+                    SyntheticConfig(), 'hard synthetic test set (wide world, six cameras)'),
+}
+
+
+def held_out_frames(count: int = 2_000, skeleton: str = 'mano21') -> SyntheticFrames:
+    """Return the first ``count`` frames of today's held-out synthetic test set."""
+    return TEST_SETS['synthetic'].frames(count, skeleton)
 
 
 def score(name: str, pred_mm: np.ndarray, gt_mm: np.ndarray) -> Score:
@@ -71,35 +106,48 @@ def evaluate(pose_model: PoseModel, refiner: CenterRefiner, frames: SyntheticFra
             refined_error.append(np.linalg.norm(result.center_mm - center_mm))
     scores = [score('gt_center', at_gt_center, gt), score('pipeline', pipeline, gt)]
     return {
-        'frames': count, 'camera': TEST_CAMERA, 'distance_range_m': TEST_DISTANCE_RANGE_M,
-        'seeds': [SYNTHETIC_TEST_SEEDS.start, SYNTHETIC_TEST_SEEDS.start + count],
+        'frames': count, 'seeds': [frames.seeds.start, frames.seeds.start + count],
         'hand_found_fraction': len(initial_error) / count,
-        'center_error_mm': {'initial_mean': float(np.mean(initial_error)),
-                            'refined_mean': float(np.mean(refined_error)),
-                            'refined_median': float(np.median(refined_error))},
+        'center_error_mm': {'initial_mean': _mean(initial_error),
+                            'refined_mean': _mean(refined_error),
+                            'refined_median': float(np.median(refined_error))
+                            if refined_error else None},
         'scores': {s.name: s.to_json() for s in scores}, '_scores': scores}
+
+
+def _mean(values: list) -> float | None:
+    return float(np.mean(values)) if values else None
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--model', help='JGR-P2O model file (default: shipped)')
     parser.add_argument('--center-model', help='centre-refinement model file (default: shipped)')
-    parser.add_argument('--frames', type=int, default=len(SYNTHETIC_TEST_SEEDS))
-    parser.add_argument('--json', type=pathlib.Path, help='write the results here')
-    parser.add_argument('--plot', type=pathlib.Path, help='write the success-rate curves here')
+    parser.add_argument('--sets', default=','.join(TEST_SETS),
+                        help=f'comma-separated test sets: {", ".join(TEST_SETS)} (default: all)')
+    parser.add_argument('--frames', type=int, help='only the first frames of each set')
+    parser.add_argument('--out-dir', type=pathlib.Path,
+                        help='write <set>_test_results.json and <set>_test_curves.png here')
     args = parser.parse_args(argv)
+    unknown = set(args.sets.split(',')) - set(TEST_SETS)
+    if unknown:
+        parser.error(f'unknown test sets {sorted(unknown)}; known: {", ".join(TEST_SETS)}')
     pose_model = PoseModel(args.model, device='cpu')
-    results = evaluate(pose_model, CenterRefiner(args.center_model, device='cpu'),
-                       held_out_frames(args.frames, pose_model.skeleton.name))
-    scores = results.pop('_scores')
-    text = json.dumps(results, indent=1)
-    print(text)
-    if args.json:
-        args.json.write_text(text + '\n')
-    if args.plot:
-        plot_success_curves(scores, args.plot,
-                            f'Synthetic test set ({results["frames"]} frames, '
-                            f'{TEST_CAMERA}, 0.3-1.0 m)')
+    refiner = CenterRefiner(args.center_model, device='cpu')
+    for name in args.sets.split(','):
+        test_set = TEST_SETS[name]
+        results = {'set': name, 'cameras': list(test_set.cameras),
+                   **evaluate(pose_model, refiner,
+                              test_set.frames(args.frames, pose_model.skeleton.name))}
+        scores = results.pop('_scores')
+        text = json.dumps(results, indent=1)
+        print(text)
+        if args.out_dir:
+            args.out_dir.mkdir(parents=True, exist_ok=True)
+            (args.out_dir / f'{name}_test_results.json').write_text(text + '\n')
+            plot_success_curves(scores, args.out_dir / f'{name}_test_curves.png',
+                                f'{test_set.title[0].upper()}{test_set.title[1:]}, '
+                                f'{results["frames"]} frames')
     return 0
 
 

@@ -266,7 +266,7 @@ class Trainer:
         path.with_suffix('.tmp').replace(path)  # atomic: a crash never leaves half a checkpoint
 
     def load_weights(self, path: pathlib.Path) -> None:
-        """Start from a model file's weights (a shipped model or a kept candidate), fresh optimiser."""
+        """Start from a model file's weights (shipped model or kept candidate), fresh optimiser."""
         model, info = load_model(path, expected_kind=self.config.kind)
         if info.skeleton != self.config.skeleton or info.num_stacks != self.config.num_stacks:
             raise ValueError(f'{path}: a {info.skeleton} model with {info.num_stacks} stacks; the '
