@@ -30,13 +30,17 @@ from jgr_ros.inference import EstimatorConfig, HandPoseEstimator, shipped_model_
 from jgr_ros.mlp import fit_mlp, FitConfig, Mlp, save_mlps
 from jgr_ros.skeletons import get_skeleton, Skeleton
 from jgr_ros.synthetic import GESTURES, get_camera_preset, SyntheticConfig, SyntheticHandGenerator
+from jgr_ros.training.synthetic_eval import TEST_SETS
+from jgr_ros.units import MM_PER_M
 from matplotlib.figure import Figure
 import numpy as np
 import torch
 
 TRAIN_SEED_START = 5_000_000
 EVAL_SEED_START = 6_000_000
-CAMERA = 'realsense_d435_640x480'
+# The cameras of the hard test set, cycled by seed.
+CAMERAS = TEST_SETS['hard'].cameras
+WORLDS = {'narrow': SyntheticConfig.narrow, 'wide': SyntheticConfig}
 # Share of frames showing a named gesture; the rest show a natural pose, labelled 'none'.
 GESTURE_SHARE = 0.85
 MAX_TRAINING_ERROR_MM = 40.0
@@ -61,18 +65,18 @@ class PredictedFrames:
         return np.where(np.isnan(errors), np.inf, errors)
 
 
-def render_and_predict(seeds: range, estimator: HandPoseEstimator,
-                       config: SyntheticConfig) -> PredictedFrames:
-    """Render frame ``seed`` for each seed and run the live pipeline on it."""
-    generator = SyntheticHandGenerator(get_camera_preset(CAMERA), config)
+def render_and_predict(seeds: range, estimator: HandPoseEstimator, config: SyntheticConfig,
+                       cameras: tuple[str, ...] = CAMERAS) -> PredictedFrames:
+    """Render frame ``seed`` (camera ``cameras[seed % len(cameras)]``) and run the pipeline."""
+    generators = [SyntheticHandGenerator(get_camera_preset(name), config) for name in cameras]
     joints = estimator.skeleton.num_joints
     predicted, truth, gestures, sides = [], [], [], []
     for seed in seeds:
-        frame = generator.frame(seed)
+        frame = generators[seed % len(generators)].frame(seed)
         result = estimator.estimate(frame.depth_mm.astype(np.float32), frame.camera)
-        predicted.append(result.joints_mm / 1000.0 if result.found
+        predicted.append(result.joints_mm / MM_PER_M if result.found
                          else np.full((joints, 3), np.nan))
-        truth.append(frame.joints_m)
+        truth.append(frame.joints_mm / MM_PER_M)
         gestures.append(frame.gesture or NO_GESTURE)
         sides.append(frame.handedness)
     return PredictedFrames(np.array(predicted), np.array(truth), np.array(gestures),
@@ -108,18 +112,29 @@ def confusion_matrix(truth: np.ndarray, guessed: np.ndarray, labels: tuple[str, 
     return matrix
 
 
+def guesses(frames: PredictedFrames, mlp: Mlp, skeleton: Skeleton, features) -> np.ndarray:
+    """Per-frame labels of ``mlp`` on the predicted hands ('' where no hand was found)."""
+    found = ~np.isnan(frames.predicted_m).any(axis=(1, 2))
+    labels = np.full(len(found), '', dtype=object)
+    probabilities = mlp.probabilities(feature_matrix(frames.predicted_m[found], skeleton,
+                                                     features))
+    labels[found] = np.array(mlp.labels)[probabilities.argmax(axis=1)]
+    return labels
+
+
+def handedness_accuracy(frames: PredictedFrames, mlp: Mlp, skeleton: Skeleton) -> dict:
+    """Per-frame handedness accuracy, over all frames (missed hands wrong) and found hands."""
+    sides = guesses(frames, mlp, skeleton, chirality_features)
+    found = sides != ''
+    return {'frames': int(len(sides)), 'hands_found': int(found.sum()),
+            'accuracy': float(np.mean(sides == frames.sides)),
+            'accuracy_found': float(np.mean((sides == frames.sides)[found]))}
+
+
 def score_frames(frames: PredictedFrames, mlps: dict[str, Mlp], skeleton: Skeleton) -> dict:
     """Per-frame accuracies on held-out frames; a missed hand counts as wrong."""
-    found = ~np.isnan(frames.predicted_m).any(axis=(1, 2))
-    gestures = np.full(len(found), '', dtype=object)
-    sides = np.full(len(found), '', dtype=object)
-    hands_m = frames.predicted_m[found]
-    gesture_guess = mlps['gesture'].probabilities(
-        feature_matrix(hands_m, skeleton, gesture_features)).argmax(axis=1)
-    side_guess = mlps['handedness'].probabilities(
-        feature_matrix(hands_m, skeleton, chirality_features)).argmax(axis=1)
-    gestures[found] = np.array(GESTURE_LABELS)[gesture_guess]
-    sides[found] = np.array(HANDEDNESS_LABELS)[side_guess]
+    gestures = guesses(frames, mlps['gesture'], skeleton, gesture_features)
+    found = gestures != ''
     named = frames.gestures != NO_GESTURE
     correct = gestures == frames.gestures
     return {
@@ -129,8 +144,7 @@ def score_frames(frames: PredictedFrames, mlps: dict[str, Mlp], skeleton: Skelet
         'none_accuracy': float(correct[~named].mean()),
         'per_gesture_accuracy': {label: float(correct[frames.gestures == label].mean())
                                  for label in GESTURE_LABELS},
-        'handedness_accuracy': float((sides == frames.sides).mean()),
-        'handedness_accuracy_found': float((sides == frames.sides)[found].mean()),
+        'handedness': handedness_accuracy(frames, mlps['handedness'], skeleton),
         'confusion': confusion_matrix(frames.gestures, gestures, GESTURE_LABELS).tolist(),
     }
 
@@ -162,6 +176,11 @@ def main(argv: list[str] | None = None) -> int:
                                      description=__doc__.split('\n\n')[0].strip())
     parser.add_argument('--frames', type=int, default=3000, help='training frames')
     parser.add_argument('--eval-frames', type=int, default=1200, help='held-out frames')
+    parser.add_argument('--test-frames', type=int, default=2000, help='frames of each '
+                        'synthetic test set (synthetic, hard) scored for handedness; 0: skip')
+    parser.add_argument('--world', choices=sorted(WORLDS), default='narrow', help='synthetic '
+                        'world of the training and held-out frames (default narrow: a user '
+                        'showing a hand, as the synthetic camera renders)')
     parser.add_argument('--model', help='JGR-P2O model file (default: the shipped one)')
     parser.add_argument('--center-model', help='centre model file (default: the shipped one)')
     parser.add_argument('--output', default=str(shipped_model_path(CLASSIFIER_FILE)),
@@ -173,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     estimator = HandPoseEstimator.from_files(args.model, args.center_model, 'cpu',
                                              EstimatorConfig(tracking=False))
     skeleton = get_skeleton(estimator.skeleton.name)
-    config = SyntheticConfig(gesture_probability=GESTURE_SHARE)
+    config = WORLDS[args.world](gesture_probability=GESTURE_SHARE)
     started_s = time.monotonic()
     train = render_and_predict(range(TRAIN_SEED_START, TRAIN_SEED_START + args.frames),
                                estimator, config)
@@ -181,15 +200,22 @@ def main(argv: list[str] | None = None) -> int:
     held_out = render_and_predict(range(EVAL_SEED_START, EVAL_SEED_START + args.eval_frames),
                                   estimator, config)
     results = score_frames(held_out, mlps, skeleton)
+    test_sets = {name: handedness_accuracy(render_and_predict(
+        test_set.seeds[:args.test_frames], estimator, test_set.config, test_set.cameras),
+        mlps['handedness'], skeleton) for name, test_set in TEST_SETS.items()
+        if args.test_frames}
     provenance = {
         'pose_model': pathlib.Path(estimator.pose_model.path).name,
         'center_model': pathlib.Path(estimator.refiner.path).name,
-        'skeleton': skeleton.name, 'camera': CAMERA, 'gesture_share': GESTURE_SHARE,
+        'skeleton': skeleton.name, 'world': args.world, 'cameras': CAMERAS,
+        'gesture_share': GESTURE_SHARE,
         'train_seeds': [TRAIN_SEED_START, TRAIN_SEED_START + args.frames],
         'eval_seeds': [EVAL_SEED_START, EVAL_SEED_START + args.eval_frames],
         'train_frames_used': int((train.errors_mm < MAX_TRAINING_ERROR_MM).sum()),
         'held_out': {key: value for key, value in results.items() if key != 'confusion'},
-        'command': 'python -m jgr_ros.gesture_training ' + ' '.join(argv or sys.argv[1:]),
+        'handedness_test_sets': test_sets,
+        'command': 'python -m jgr_ros.gesture_training ' + ' '.join(
+            sys.argv[1:] if argv is None else argv),
     }
     save_mlps(pathlib.Path(args.output), mlps, provenance)
     report = pathlib.Path(args.report)
@@ -197,8 +223,10 @@ def main(argv: list[str] | None = None) -> int:
     (report / 'results.json').write_text(json.dumps({**provenance, 'confusion': results[
         'confusion'], 'labels': GESTURE_LABELS}, indent=2) + '\n')
     plot_confusion(np.array(results['confusion']), GESTURE_LABELS, report / 'confusion.png',
-                   f'per frame, {args.eval_frames} held-out frames (seeds {EVAL_SEED_START}+)')
-    print(json.dumps(provenance['held_out'], indent=2))
+                   f'per frame through the pipeline, {args.eval_frames} held-out frames '
+                   f'(seeds {EVAL_SEED_START}+, {args.world} world)')
+    print(json.dumps({key: provenance[key] for key in ('held_out', 'handedness_test_sets')},
+                     indent=2))
     print(f'wrote {args.output} and {report}/ in {time.monotonic() - started_s:.0f} s')
     return 0
 

@@ -35,6 +35,7 @@ from jgr_ros.synthetic import (
     SyntheticHandGenerator,
 )
 from jgr_ros.synthetic.scene import sample_scene
+from jgr_ros.units import MM_PER_M
 import numpy as np
 import torch
 
@@ -43,8 +44,8 @@ STILL_SEED_START, MOTION_SEED_START = 7_000_000, 7_100_000
 SPEED_M_S = 0.3
 # Every frame with the sensor model, no clutter in front of the hand, the synthetic camera's
 # working range.
-WORLD = SyntheticConfig(distance_range_m=(0.35, 0.9), sensor_probability=1.0,
-                        distractor_probability=0.0)
+WORLD = SyntheticConfig.narrow(distance_range_m=(0.35, 0.9), sensor_probability=1.0,
+                               distractor_probability=0.0)
 LAG_SEARCH_FRAMES = 4.0
 LAG_STEP_FRAMES = 0.1
 
@@ -55,7 +56,7 @@ def estimate_sequence(estimator: HandPoseEstimator, frames) -> np.ndarray:
     joints = []
     for frame in frames:
         result = estimator.estimate(frame.depth_mm.astype(np.float32), frame.camera)
-        joints.append(result.joints_mm / 1000.0 if result.found
+        joints.append(result.joints_mm / MM_PER_M if result.found
                       else np.full((estimator.skeleton.num_joints, 3), np.nan))
     return np.array(joints)
 
@@ -151,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
                             MotionConfig(speed_m_s=SPEED_M_S))
         frames = [video.frame(frame) for frame in range(args.video_frames)]
         moving.append((estimate_sequence(estimator, frames),
-                       np.array([frame.joints_m for frame in frames], dtype=np.float64)))
+                       np.array([frame.joints_mm for frame in frames], dtype=np.float64) / MM_PER_M))
     settings = {'raw': None, 'one_euro_default': OneEuroConfig()}
     if args.grid:
         settings.update({f'min_cutoff_{cutoff:g}_beta_{beta:g}': replace(

@@ -14,6 +14,7 @@ gesture and the track's handedness; and, on the first frame, the handedness one 
 Writes ``gesture_results.json`` and ``gesture_confusion.png`` to ``--output``.
 """
 import argparse
+from dataclasses import replace
 import json
 import pathlib
 import sys
@@ -37,8 +38,8 @@ SEED_START = 6_100_000
 CAMERA = 'realsense_d435_640x480'
 FRAME_ID = 'camera_depth_optical_frame'
 # The synthetic camera node's world (its default parameters).
-WORLD = SyntheticConfig(distance_range_m=(0.35, 0.9), distractor_probability=0.0,
-                        gesture_probability=1.0)
+WORLD = SyntheticConfig.narrow(distance_range_m=(0.35, 0.9), distractor_probability=0.0,
+                               gesture_probability=1.0)
 NO_HAND_DEPTH_MM = 2500   # a wall beyond the node's working range
 ANSWER_TIMEOUT_S = 10.0
 SIDES = {HandPose.HANDEDNESS_LEFT: 'left', HandPose.HANDEDNESS_RIGHT: 'right'}
@@ -80,7 +81,7 @@ def play_scene(player: Player, generator: SyntheticHandGenerator, index: int,
     """Show scene ``index`` for ``hold`` frames, then no hand; return what the node said."""
     gesture = GESTURES[index % len(GESTURES)]
     seed = SEED_START + index
-    config = SyntheticConfig(**{**vars(WORLD), 'gestures': (gesture,)})
+    config = replace(WORLD, gestures=(gesture,))
     scene = sample_scene(np.random.default_rng(seed), generator.camera, config)
     answers = [player.send(generator.render(scene, np.random.default_rng((seed, frame)))
                            .depth_mm, generator.camera) for frame in range(hold)]
