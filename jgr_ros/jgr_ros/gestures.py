@@ -70,9 +70,9 @@ class GestureClassifier:
 class DebounceConfig:
     """When a per-frame guess becomes the reported gesture, and for how long it stays."""
 
-    min_frames: int = 3             # frames in a row a new label must win before it is reported
-    min_confidence: float = 0.6     # a guess less probable than this counts as 'none'
-    keep_confidence: float = 0.3    # the reported gesture stays while at least this probable
+    min_frames: int = 3             # frames in a row a new label needs before it is reported
+    min_confidence: float = 0.6     # a frame supports its best guess if at least this probable
+    keep_confidence: float = 0.3    # ... else the reported gesture while at least this probable
 
     def __post_init__(self) -> None:
         """Reject settings that cannot work (InputError)."""

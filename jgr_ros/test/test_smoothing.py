@@ -66,3 +66,20 @@ def test_reset_and_a_stamp_that_does_not_advance_restart_the_filter():
 def test_bad_settings_are_refused(values):
     with pytest.raises(InputError):
         OneEuroConfig(**values)
+
+
+def test_the_evaluation_finds_a_known_delay():
+    from jgr_ros.smoothing_eval import lag_frames
+
+    times = np.arange(90.0)
+
+    def path(delay: float) -> np.ndarray:
+        shifted = times - delay
+        return np.stack([np.sin(shifted / 7.0), np.cos(shifted / 5.0), np.zeros(90)],
+                        axis=1)[:, None, :]
+
+    assert lag_frames(path(1.5), path(0.0)) == pytest.approx(1.5)
+    assert lag_frames(path(0.0), path(0.0)) == pytest.approx(0.0)
+    delayed = path(2.0)
+    delayed[40:45] = np.nan                              # frames without a hand
+    assert lag_frames(path(0.0), delayed) == pytest.approx(-2.0)

@@ -42,3 +42,13 @@ def test_the_launch_description_builds_with_ros_launch():
     declared = {entity.name for entity in description.entities
                 if isinstance(entity, DeclareLaunchArgument)}
     assert declared == ARGUMENTS
+
+
+def test_the_params_file_sets_every_teleop_parameter_to_its_default():
+    pytest.importorskip('rclpy', reason='rclpy is not importable: run ./setup.sh')
+    yaml = pytest.importorskip('yaml')
+    from jgr_ros.ros.gesture_teleop_node import TELEOP_PARAMETERS
+
+    config = yaml.safe_load((PACKAGE_ROOT / 'config' / 'hand_pose.yaml').read_text())
+    values = config['gesture_teleop_node']['ros__parameters']
+    assert values == {spec.name: spec.default for spec in TELEOP_PARAMETERS}
