@@ -4,18 +4,20 @@ Fit the gesture and handedness classifiers on the pose network's own predictions
 
     python -m jgr_ros.gesture_training [--frames 3000] [--eval-frames 1200] [--model pose.pt]
 
-Renders gesture frames (and natural poses, the ``none`` class) for both hands in the
-renderer's default world (clutter, sensor noise, any orientation now and then), runs the live
-pipeline on each (localise, refine, crop, JGR-P2O; no tracking), and fits both classifiers on
-the predicted joints plus the ground truth. Frames where the pipeline missed the hand (mean
-error over ``MAX_TRAINING_ERROR_MM``) are left out of training: nothing can be learnt from
-them. Then it scores the classifiers per frame on held-out seeds (every frame counts, missed
-hands included), writes the classifier file with its provenance, a JSON of the numbers and a
-confusion-matrix picture. Re-run it after the pose network changes: about 2 minutes for 3,000
-frames on a 2-core CPU.
+Renders gesture frames (and natural poses, the ``none`` class) for both hands in the narrow
+world (``--world narrow``: a user showing a hand, with clutter and sensor noise; ``wide`` for the
+renderer's wide world), cycling through the hard test set's six cameras, runs the live pipeline
+on each (localise, refine, crop, JGR-P2O; no tracking), and fits both classifiers on the
+predicted joints plus the ground truth. Frames where the pipeline missed the hand (mean error
+over ``MAX_TRAINING_ERROR_MM``) are left out of training: nothing can be learnt from them. Then
+it scores the classifiers per frame on held-out seeds and handedness on the renderer's two test
+sets (every frame counts, missed hands included), and writes the classifier file with its
+provenance, a JSON of the numbers and a confusion-matrix picture. Re-run it after the pose
+network changes: about 3 minutes with ``--test-frames 1000`` on a 2-core CPU.
 
-Seeds: training 5,000,000 + i, held-out evaluation 6,000,000 + i (the renderer's own test and
-validation sets are 0-2499, the pose network's training set starts at 1,000,000).
+Seeds: training 5,000,000 + i, held-out evaluation 6,000,000 + i (the renderer's own test sets
+are 0-1,999 and 10,000-11,999, validation 2,000-2,499, the pose network's training set starts
+at 1,000,000; gesture_eval uses 6,100,000 + i, smoothing_eval 7,000,000 + i and 7,100,000 + i).
 """
 import argparse
 from dataclasses import dataclass

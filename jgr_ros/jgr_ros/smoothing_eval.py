@@ -157,8 +157,8 @@ def main(argv: list[str] | None = None) -> int:
         video = MotionVideo(camera, MOTION_SEED_START + index, args.rate, WORLD,
                             MotionConfig(speed_m_s=SPEED_M_S))
         frames = [video.frame(frame) for frame in range(args.video_frames)]
-        moving.append((estimate_sequence(estimator, frames),
-                       np.array([frame.joints_mm for frame in frames], dtype=np.float64) / MM_PER_M))
+        truth_m = np.array([frame.joints_mm for frame in frames], dtype=np.float64) / MM_PER_M
+        moving.append((estimate_sequence(estimator, frames), truth_m))
     settings = {'raw': None, 'one_euro_default': OneEuroConfig()}
     if args.grid:
         settings.update({f'min_cutoff_{cutoff:g}_beta_{beta:g}': replace(

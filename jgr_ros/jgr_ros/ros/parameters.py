@@ -53,8 +53,8 @@ HAND_STATE_PARAMETERS = (
                   read_only=True),
     ParameterSpec('gesture_min_frames', _DEBOUNCE.min_frames, 'frames in a row a new gesture '
                   '(or no gesture) must be supported before it is reported', (1, 100)),
-    ParameterSpec('gesture_min_confidence', _DEBOUNCE.min_confidence, "a frame supports its "
-                  "most probable gesture if at least this probable", (0.0, 1.0)),
+    ParameterSpec('gesture_min_confidence', _DEBOUNCE.min_confidence, 'a frame supports its '
+                  'most probable gesture if at least this probable', (0.0, 1.0)),
     ParameterSpec('gesture_keep_confidence', _DEBOUNCE.keep_confidence, 'else it supports the '
                   'reported gesture while that is at least this probable (hysteresis; <= '
                   'gesture_min_confidence), else no gesture', (0.0, 1.0)),
