@@ -180,3 +180,30 @@ def test_orientations_face_the_camera_mostly_but_not_always():
     assert np.mean(fingers_up > 0.0) > 0.7
     assert np.allclose(sample_orientation(rng, 0.0) @ [0.0, 0.0, 1.0], 0.0, atol=1.0)
     assert FACING_CAMERA @ np.array([0.0, 1.0, 0.0]) @ [0.0, -1.0, 0.0] == 1.0
+
+
+def test_varied_shapes_change_each_part_by_up_to_the_variation():
+    rng = np.random.default_rng(0)
+    shapes = [HandShape.sample(rng, (1.0, 1.0), variation=0.2) for _ in range(300)]
+    parts = np.array([np.concatenate([s.finger_length, s.finger_thickness,
+                                      [s.palm_width, s.palm_length, s.thickness]])
+                      for s in shapes])
+    assert np.all(parts >= 0.8) and np.all(parts <= 1.2)
+    assert np.all(parts.min(axis=0) < 0.85) and np.all(parts.max(axis=0) > 1.15)  # >= +-15 %
+    assert np.std(parts[:, 0] - parts[:, 1]) > 0.1   # fingers vary independently
+
+
+def test_palm_length_and_finger_thickness_shape_the_hand():
+    pose = HandPose.from_dict({})
+    base = pose_hand(pose)
+    longer = pose_hand(pose, HandShape(palm_length=1.2))
+    middle_mcp = MANO.index('middle_mcp')
+    np.testing.assert_allclose(longer.joints_m[middle_mcp, 1], 1.2 * base.joints_m[middle_mcp, 1])
+    thick_index = np.ones(5)
+    thick_index[1] = 1.15
+    thicker = pose_hand(pose, HandShape(finger_thickness=thick_index))
+    index_spheres = [SPHERE_NAMES.index(f'index_{joint}') for joint in ('base', 'j1', 'j2', 'tip')]
+    np.testing.assert_allclose(thicker.mesh.radii_m[index_spheres],
+                               1.15 * base.mesh.radii_m[index_spheres])
+    others = np.setdiff1d(np.arange(20), index_spheres)
+    np.testing.assert_array_equal(thicker.mesh.radii_m[others], base.mesh.radii_m[others])

@@ -209,10 +209,10 @@ def egocentric_orientation(rng: np.random.Generator) -> np.ndarray:
     """
     Draw a hand-to-camera rotation (3, 3) as a head- or chest-mounted camera sees a hand.
 
-    The camera is above and behind the wrist: the back of the hand faces it, the fingers
-    point away from it and up the image (elevation 10-70 degrees above the optical axis),
-    so the forearm comes toward the camera from the near (bottom) image border. The view
-    turns by random yaw, roll and pronation of some tens of degrees.
+    The camera is above and behind the wrist: the back of the hand faces it, the hand's +y
+    points away from it and up the image (elevation 10-70 degrees above the optical axis),
+    so a forearm along -y comes toward the camera from the near (bottom) image border. The
+    view turns by random yaw, roll and pronation of some tens of degrees.
     """
     elevation = np.deg2rad(rng.uniform(10.0, 70.0))
     distal = np.array([0.0, -np.sin(elevation), np.cos(elevation)])   # fingers: away, up

@@ -50,6 +50,8 @@ import numpy as np
 
 _MANO = get_skeleton('mano21')
 _HAND_CENTER_JOINTS = list(_MANO.center_joints)  # wrist and middle MCP
+_WRIST_SPHERES = [SPHERE_NAMES.index('forearm_wrist_radial'),
+                  SPHERE_NAMES.index('forearm_wrist_ulnar')]
 _ELBOW_SPHERES = [SPHERE_NAMES.index('forearm_elbow_radial'),
                   SPHERE_NAMES.index('forearm_elbow_ulnar')]
 _HAND_ONLY_SPHERES = [i for i, name in enumerate(SPHERE_NAMES) if not name.startswith('forearm')]
@@ -174,8 +176,10 @@ def sample_scene(rng: np.random.Generator, camera: CameraModel, config: Syntheti
     egocentric = _chance(rng, config.egocentric_probability)
     if egocentric:
         distance_m = rng.uniform(*config.egocentric_distance_range_m)
+        forearm = _forearm_to_distal(geometry.mesh)  # the forearm, not the hand, is aimed
         rotation, translation = _place_hand(geometry, distance_m, camera, rng,
-                                            egocentric_orientation, fit_depth=True)
+                                            lambda r: egocentric_orientation(r) @ forearm,
+                                            fit_depth=True, from_row=camera.cy)
     else:
         distance_m = rng.uniform(*config.distance_range_m)
         keep_inside = not _chance(rng, config.partial_view_probability)
@@ -227,6 +231,18 @@ def _posed(pose: HandPose, shape: HandShape, handedness: str) -> HandGeometry:
     return geometry.mirrored() if handedness == 'left' else geometry
 
 
+def _forearm_to_distal(mesh: SphereMesh) -> np.ndarray:
+    """Return the rotation turning the forearm's axis (elbow to wrist) onto the hand's +y."""
+    axis = mesh.centers_m[_WRIST_SPHERES].mean(axis=0) - mesh.centers_m[_ELBOW_SPHERES].mean(
+        axis=0)
+    axis /= np.linalg.norm(axis)
+    turn = np.cross(axis, [0.0, 1.0, 0.0])
+    angle = np.arctan2(np.linalg.norm(turn), axis[1])
+    if angle < 1e-9:
+        return np.eye(3)
+    return rotations(turn[None] / np.linalg.norm(turn), np.array([angle]))[0]
+
+
 def _other_hand(rng: np.random.Generator, config: SyntheticConfig) -> SphereMesh:
     """Return a second, unlabelled hand with its forearm, any pose and orientation, at 0."""
     handedness = 'left' if rng.random() < 0.5 else 'right'
@@ -240,18 +256,20 @@ def _other_hand(rng: np.random.Generator, config: SyntheticConfig) -> SphereMesh
 def _place_hand(geometry: HandGeometry, distance_m: float, camera: CameraModel,
                 rng: np.random.Generator,
                 orientation: Callable[[np.random.Generator], np.ndarray],
-                keep_inside: bool = True, fit_depth: bool = False
+                keep_inside: bool = True, fit_depth: bool = False, from_row: float = 0.0
                 ) -> tuple[np.ndarray, np.ndarray]:
     """
     Return the rotation and translation placing the hand centre at ``distance_m``.
 
-    The centre lands at a uniformly random pixel. With ``keep_inside``, the hand then shifts
-    so that all joints lie inside the image where they fit. Orientations that would reach
-    behind the camera are redrawn, or with ``fit_depth`` the hand moves back until it fits.
+    The centre lands at a uniformly random pixel at or below ``from_row`` (egocentric hands
+    are below the optical axis, so their forearm leaves through the bottom border). With
+    ``keep_inside``, the hand then shifts so that all joints lie inside the image where they
+    fit. Orientations that would reach behind the camera are redrawn, or with ``fit_depth``
+    the hand moves back until it fits.
     """
     joints_m, mesh = geometry.joints_m, geometry.mesh
     center = joints_m[_HAND_CENTER_JOINTS].mean(axis=0)
-    target_uv = rng.uniform([0.0, 0.0], [camera.width, camera.height])
+    target_uv = rng.uniform([0.0, from_row], [camera.width, camera.height])
     for _ in range(1 if fit_depth else _MAX_ORIENTATION_TRIES):
         rotation = orientation(rng)
         offsets = (mesh.centers_m - center) @ rotation.T

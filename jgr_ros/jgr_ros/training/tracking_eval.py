@@ -6,8 +6,9 @@ Held-out synthetic videos (jgr_ros.synthetic.motion, seeds from 0, D435 640 x 48
 0.35-0.9 m from the camera, no clutter) of the narrow world the first models knew or of the
 wide world (``--world wide``: any orientation, varied hand shapes): ``search`` runs the
 localiser and the centre refinement on every frame (tracking off), ``tracking`` follows the
-hand from frame to frame as the node does by default. Mean 3-D joint error in mm over all frames (a frame without a
-hand fails every threshold of the success rates), and the share of followed frames.
+hand from frame to frame as the node does by default. Mean 3-D joint error in mm over all
+frames (a frame without a hand fails every threshold of the success rates), and the share of
+followed frames.
 
     python -m jgr_ros.training.tracking_eval --json docs/tracking_results.json
 """

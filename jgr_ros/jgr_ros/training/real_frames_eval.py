@@ -1,0 +1,76 @@
+# Copyright 2026 jgr_ros contributors. MIT License.
+"""
+The two real depth frames in ../shared/data/frames, through the live pipeline (tracking off).
+
+- NYU test frame 1 (Kinect v1, labelled): mean 3-D error over the 11 joints NYU's 14 and
+  mano21 share (finger tips and roots, thumb tip / IP / MCP), and the distance of the refined
+  crop centre from NYU's palm joint;
+- HANDS2017 frame D00000030 (SR300, unlabelled): whether a hand is found, and a picture.
+
+    python -m jgr_ros.training.real_frames_eval --json card.json --overlay-dir docs
+"""
+import argparse
+import json
+import pathlib
+
+import cv2
+from jgr_ros.depth import read_depth_file
+from jgr_ros.inference import EstimatorConfig, HandPoseEstimator
+from jgr_ros.skeletons import convert_joints, get_skeleton
+from jgr_ros.training.metrics import DATASET_CAMERAS
+from jgr_ros.training.predict import overlay
+import numpy as np
+
+SHARED_DATA = pathlib.Path(__file__).resolve().parents[3] / '..' / 'shared' / 'data'
+NYU_FRAME = 'frames/nyu_test_depth_1_0000001.png'
+NYU_LABELS = 'eval/nyu/nyu_test_groundtruth_label.txt'
+HANDS2017_FRAME = 'frames/hands2017_image_D00000030.png'
+
+
+def evaluate(estimator: HandPoseEstimator, data: pathlib.Path) -> tuple[dict, dict]:
+    """Return (results, overlays by name) for the two real frames under ``data``."""
+    nyu = DATASET_CAMERAS['nyu']
+    depth_mm = read_depth_file(data / NYU_FRAME, 'nyu')
+    truth_uvd = np.loadtxt(data / NYU_LABELS, max_rows=1).reshape(-1, 3)
+    truth_mm = nyu.back_project(truth_uvd[:, :2], truth_uvd[:, 2])
+    result = estimator.estimate(depth_mm, nyu)
+    results = {'nyu_frame_1': {'found': result.found}}
+    if result.found:
+        predicted = convert_joints(result.joints_mm, estimator.skeleton.name, 'nyu14')
+        errors = np.linalg.norm(predicted - truth_mm, axis=1)
+        shared = ~np.isnan(errors)
+        palm = get_skeleton('nyu14').index('palm')
+        results['nyu_frame_1'].update(
+            shared_joints=int(shared.sum()), mean_error_mm=round(float(errors[shared].mean()), 2),
+            center_to_palm_mm=round(float(np.linalg.norm(result.center_mm - truth_mm[palm])), 2))
+    overlays = {'nyu_frame_overlay': overlay(depth_mm, result, estimator)}
+    depth_mm = read_depth_file(data / HANDS2017_FRAME, 'png16')
+    result = estimator.estimate(depth_mm, DATASET_CAMERAS['hands2017'])
+    results['hands2017_D00000030'] = {'found': result.found, 'score': round(result.score, 3)}
+    overlays['hands2017_overlay'] = overlay(depth_mm, result, estimator)
+    return results, overlays
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('--model', help='JGR-P2O model file (default: shipped)')
+    parser.add_argument('--center-model', help='centre-refinement model file (default: shipped)')
+    parser.add_argument('--data', type=pathlib.Path, default=SHARED_DATA,
+                        help='the shared data folder (default: ../shared/data)')
+    parser.add_argument('--json', type=pathlib.Path, help='write the results here')
+    parser.add_argument('--overlay-dir', type=pathlib.Path, help='write the two PNGs here')
+    args = parser.parse_args(argv)
+    estimator = HandPoseEstimator.from_files(args.model, args.center_model, 'cpu',
+                                             EstimatorConfig(tracking=False))
+    results, overlays = evaluate(estimator, args.data.resolve())
+    text = json.dumps(results, indent=1)
+    print(text)
+    if args.json:
+        args.json.write_text(text + '\n')
+    for name, image in overlays.items() if args.overlay_dir else ():
+        cv2.imwrite(str(args.overlay_dir / f'{name}.png'), image)
+    return 0
+
+
+if __name__ == '__main__':
+    raise SystemExit(main())

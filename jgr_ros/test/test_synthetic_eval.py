@@ -1,0 +1,46 @@
+# Copyright 2026 jgr_ros contributors. MIT License.
+"""The fixed synthetic test sets: disjoint seeds, their worlds, and frames that never change."""
+
+import hashlib
+import pathlib
+
+from jgr_ros.training.datasets import SYNTHETIC_TRAIN_SEED_START, SYNTHETIC_VAL_SEEDS
+from jgr_ros.training.synthetic_eval import TEST_SETS
+import numpy as np
+import pytest
+import yaml
+
+# Fingerprints of the first four frames' joints (0.1 mm): a renderer change that would alter a
+# test set fails here. A new world gets a new test set, never a silently different one.
+FINGERPRINTS = {'synthetic': '75e3b0212a4631d8', 'hard': '38783bcc28424ed6'}
+
+
+@pytest.mark.parametrize('name', sorted(TEST_SETS))
+def test_test_sets_are_fixed(name):
+    frames = TEST_SETS[name].frames(4)
+    text = ';'.join(f'{np.round(frames[i].joints_mm, 1).tolist()}' for i in range(4))
+    assert hashlib.sha256(text.encode()).hexdigest()[:16] == FINGERPRINTS[name]
+
+
+def test_test_sets_hold_two_thousand_frames_never_trained_or_validated_on():
+    seeds = [set(test_set.seeds) for test_set in TEST_SETS.values()]
+    assert all(len(s) >= 2_000 for s in seeds)
+    assert not seeds[0] & seeds[1]
+    for config in _train_configs():
+        start, stop = config['data']['seeds']
+        trained = range(start, stop)
+        assert start >= SYNTHETIC_TRAIN_SEED_START
+        for s in seeds + [set(SYNTHETIC_VAL_SEEDS)]:
+            assert not (min(s) < trained.stop and trained.start <= max(s))
+
+
+def test_hard_set_is_the_wide_world_on_six_cameras():
+    hard, today = TEST_SETS['hard'], TEST_SETS['synthetic']
+    assert len(hard.cameras) == 6 and 'realsense_sr300_640x480' in hard.cameras
+    assert hard.config.any_rotation_probability >= 0.5 > today.config.any_rotation_probability
+    assert today.config.distance_range_m == (0.3, 1.0)
+
+
+def _train_configs() -> list[dict]:
+    folder = pathlib.Path(__file__).parent.parent / 'config' / 'train'
+    return [yaml.safe_load(path.read_text()) for path in sorted(folder.glob('*.yaml'))]
