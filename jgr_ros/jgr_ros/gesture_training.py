@@ -17,7 +17,8 @@ network changes: about 3 minutes with ``--test-frames 1000`` on a 2-core CPU.
 
 Seeds: training 5,000,000 + i, held-out evaluation 6,000,000 + i (the renderer's own test sets
 are 0-1,999 and 10,000-11,999, validation 2,000-2,499, the pose network's training set starts
-at 1,000,000; gesture_eval uses 6,100,000 + i, smoothing_eval 7,000,000 + i and 7,100,000 + i).
+at 1,000,000; gesture_eval uses 6,100,000 + i and 6,200,000 + i, smoothing_eval 7,000,000 + i and
+7,100,000 + i).
 """
 import argparse
 from dataclasses import dataclass

@@ -11,7 +11,10 @@ publishes it ``--hold`` times, each with fresh sensor noise, then one frame with
 wall beyond the working range), so every scene is a new track. Each frame waits for the
 node's answer (nothing is dropped). Scored per scene on the last held frame: the debounced
 gesture and the track's handedness; and, on the first frame, the handedness one frame gives.
-Writes ``gesture_results.json`` and ``gesture_confusion.png`` to ``--output``.
+Then, for handedness over longer tracks, ``--videos`` moving hands (:class:`MotionVideo` at
+0.3 m/s, 30 fps, seeds 6,200,000 + i, the synthetic camera's world) are shown
+``--video-frames`` frames each, a frame without a hand after each; scored per frame. Writes
+``gesture_results.json`` and ``gesture_confusion.png`` to ``--output``.
 """
 import argparse
 from dataclasses import replace
@@ -25,7 +28,13 @@ from jgr_ros.gesture_training import confusion_matrix, GESTURE_LABELS, plot_conf
 from jgr_ros.gestures import NO_GESTURE
 from jgr_ros.ros.conversions import camera_info_msg, image_msg_from_depth
 from jgr_ros.ros.hand_pose_node import HandPoseNode
-from jgr_ros.synthetic import GESTURES, get_camera_preset, SyntheticConfig, SyntheticHandGenerator
+from jgr_ros.synthetic import (
+    GESTURES,
+    get_camera_preset,
+    MotionVideo,
+    SyntheticConfig,
+    SyntheticHandGenerator,
+)
 from jgr_ros.synthetic.scene import sample_scene
 import numpy as np
 import rclpy
@@ -42,6 +51,10 @@ WORLD = SyntheticConfig.narrow(distance_range_m=(0.35, 0.9), distractor_probabil
                                gesture_probability=1.0)
 NO_HAND_DEPTH_MM = 2500   # a wall beyond the node's working range
 ANSWER_TIMEOUT_S = 10.0
+# Moving hands (handedness over a track): the synthetic camera's world and speed, 30 fps.
+VIDEO_SEED_START = 6_200_000
+VIDEO_RATE_HZ = 30.0
+VIDEO_WORLD = SyntheticConfig.narrow(distance_range_m=(0.35, 0.9), distractor_probability=0.0)
 SIDES = {HandPose.HANDEDNESS_LEFT: 'left', HandPose.HANDEDNESS_RIGHT: 'right'}
 
 
@@ -98,6 +111,36 @@ def play_scene(player: Player, generator: SyntheticHandGenerator, index: int,
             'hands_found': sum(hand is not None for hand in hands)}
 
 
+def play_video(player: Player, video: MotionVideo, frames: int) -> list[str]:
+    """Show the first ``frames`` of ``video``, then no hand; return the side per frame."""
+    sides = []
+    for index in range(frames):
+        frame = video.frame(index)
+        answer = player.send(frame.depth_mm, frame.camera)
+        hand = answer.hands[0] if answer is not None and answer.hands else None
+        sides.append(SIDES.get(hand.handedness, '') if hand else '')
+    camera = video.hand.camera
+    player.send(np.full((camera.height, camera.width), NO_HAND_DEPTH_MM, np.uint16), camera)
+    return sides
+
+
+def video_handedness(player: Player, videos: int, frames: int) -> dict:
+    """Per-frame handedness over moving-hand tracks (a frame without a hand counts as wrong)."""
+    correct = []
+    for index in range(videos):
+        video = MotionVideo(get_camera_preset(CAMERA), VIDEO_SEED_START + index, VIDEO_RATE_HZ,
+                            VIDEO_WORLD)
+        correct.append([side == video.hand.handedness
+                        for side in play_video(player, video, frames)])
+    correct = np.array(correct)
+    return {'videos': videos, 'frames_per_video': frames, 'rate_hz': VIDEO_RATE_HZ,
+            'seeds': [VIDEO_SEED_START, VIDEO_SEED_START + videos],
+            'accuracy_all_frames': float(correct.mean()),
+            'accuracy_first_frame': float(correct[:, 0].mean()),
+            'accuracy_after_10_frames': float(correct[:, 10:].mean()),
+            'tracks_right_at_the_end': float(correct[:, -1].mean())}
+
+
 def summarize(scenes: list[dict]) -> dict:
     """Accuracies over the scenes (a scene whose hand was lost counts as wrong)."""
     truth = np.array([scene['gesture'] for scene in scenes])
@@ -125,6 +168,9 @@ def main(argv: list[str] | None = None) -> int:
                         'gesture by default)')
     parser.add_argument('--hold', type=int, default=5, help='frames each scene is held')
     parser.add_argument('--output', default='out/gestures', help='folder for the results')
+    parser.add_argument('--videos', type=int, default=20, help='moving-hand videos for '
+                        'handedness over tracks (0: none)')
+    parser.add_argument('--video-frames', type=int, default=60, help='frames per video')
     parser.add_argument('--device', default='cpu', help='auto, cpu, cuda or cuda:N')
     args = parser.parse_args(argv)
     context = rclpy.Context()
@@ -143,6 +189,8 @@ def main(argv: list[str] | None = None) -> int:
             if (index + 1) % 44 == 0:
                 print(f'{index + 1}/{args.scenes}: {summarize(scenes)["gesture_accuracy"]:.3f}',
                       flush=True)
+        tracks = video_handedness(player, args.videos, args.video_frames) if args.videos \
+            else None
     finally:
         for node in (hand_node, player.node):
             executor.remove_node(node)
@@ -151,7 +199,8 @@ def main(argv: list[str] | None = None) -> int:
         rclpy.shutdown(context=context)
     results = {'seeds': [SEED_START, SEED_START + args.scenes], 'hold_frames': args.hold,
                'camera': CAMERA, 'classifier': hand_node.static_info.get('hand_classifiers'),
-               **summarize(scenes), 'labels': GESTURE_LABELS, 'scene_results': scenes}
+               **summarize(scenes), 'handedness_over_moving_tracks': tracks,
+               'labels': GESTURE_LABELS, 'scene_results': scenes}
     output = pathlib.Path(args.output)
     output.mkdir(parents=True, exist_ok=True)
     (output / 'gesture_results.json').write_text(json.dumps(results, indent=1) + '\n')
