@@ -69,7 +69,7 @@ from jgr_ros.units import MM_PER_M
 import numpy as np
 import torch
 
-STAGES = ('model', 'pipeline', 'node')
+STAGES = ('model', 'pipeline', 'node', 'render')
 BATCH_SIZES = (8, 32)
 # The first call with a new batch shape sets up kernels (oneDNN, cuDNN, CUDA graph capture).
 BATCH_WARMUP_CALLS = 1
@@ -86,6 +86,7 @@ FRAME_CONFIG = SyntheticConfig.narrow(distance_range_m=(0.35, 0.9),
                                       distractor_probability=0.0)
 # The moving hand of the tracking pipeline and the node stage.
 MOTION, MOTION_SEED, MOTION_RATE_HZ = MotionConfig(speed_m_s=0.3), 0, 60.0
+RENDER_SEEDS = range(20_000, 30_000)   # frames the render stage draws (never a test set)
 
 
 @dataclass(frozen=True)
@@ -99,12 +100,13 @@ class BenchSettings:
     node_duration_s: float   # publishing time per input rate
     num_frames: int          # distinct synthetic frames, cycled through
     motion_frames: int       # frames of the moving hand (60 Hz), played forwards and back
+    render_frames: int = 300  # synthetic frames rendered per world
 
 
 FULL = BenchSettings(warmup_calls=10, latency_calls=300, batch_calls=10, pipeline_runs=300,
                      node_duration_s=10.0, num_frames=16, motion_frames=60)
 QUICK = BenchSettings(warmup_calls=3, latency_calls=40, batch_calls=2, pipeline_runs=40,
-                      node_duration_s=2.0, num_frames=4, motion_frames=12)
+                      node_duration_s=2.0, num_frames=4, motion_frames=12, render_frames=40)
 
 
 # --- Measuring -------------------------------------------------------------------------------
@@ -507,7 +509,18 @@ def format_report(results: dict) -> str:
         lines += ['', *_pipeline_table(results['pipeline'])]
     if 'node' in results:
         lines += ['', *_node_table(results['node'])]
+    if 'render' in results:
+        lines += ['', *_render_table(results['render'])]
     return '\n'.join(lines)
+
+
+def _render_table(render: dict) -> list[str]:
+    lines = [f'Synthetic renderer on one core, {render["camera"]}, {render["frames"]} frames '
+             "per world (narrow: the first models' world; default: SyntheticConfig())",
+             f'{"world":9} {"fps":>7} {"p50 ms":>8} {"p90 ms":>8} {"p99 ms":>8}']
+    for world in ('narrow', 'default'):
+        lines.append(f'{world:9} {render[world]["fps"]:7.1f} {_percentile_cells(render[world])}')
+    return lines
 
 
 def _model_table(device_type: str, model: dict) -> list[str]:
@@ -599,6 +612,27 @@ def _names(allowed: tuple[str, ...]) -> Callable[[str], tuple[str, ...]]:
     return parse
 
 
+# --- Stage 4: the synthetic renderer --------------------------------------------------------
+
+def bench_render(settings: BenchSettings) -> dict:
+    """Frames per second of the synthetic renderer on one core: narrow and default world."""
+    threads = cv2.getNumThreads()
+    cv2.setNumThreads(1)   # NumPy runs the rest on one core
+    try:
+        results = {'camera': CAMERA_PRESET, 'frames': settings.render_frames}
+        worlds = {'narrow': SyntheticConfig.narrow(), 'default': SyntheticConfig()}
+        for world, config in worlds.items():
+            generator = SyntheticHandGenerator(get_camera_preset(CAMERA_PRESET), config)
+            seeds = iter(RENDER_SEEDS)
+            times_s = time_calls(lambda: generator.frame(next(seeds)), settings.render_frames,
+                                 settings.warmup_calls, torch.device('cpu'))
+            results[world] = {'fps': round(len(times_s) / float(np.sum(times_s)), 1),
+                              **summary_ms(times_s)}
+        return results
+    finally:
+        cv2.setNumThreads(threads)
+
+
 def run_bench(args: argparse.Namespace, settings: BenchSettings) -> dict:
     """Run the stages ``args`` asks for; return the results (the JSON document)."""
     if args.threads:
@@ -622,6 +656,8 @@ def run_bench(args: argparse.Namespace, settings: BenchSettings) -> dict:
         if 'node' in args.stages:
             results['node'] = bench_node(pose_path, center_path, device, moving, settings,
                                          args.threads or 0)
+    if 'render' in args.stages:
+        results['render'] = bench_render(settings)
     results['machine']['load_average_end'] = list(os.getloadavg())
     return results
 

@@ -5,8 +5,11 @@ Inference backends agree with the fp32 eager model; jgr-bench measures and repor
 Agreement is checked on crops of synthetic hands with a JGR-P2O whose BatchNorm statistics come
 from those crops, so its predictions spread over the crop like a trained model's do.
 """
+from dataclasses import replace
 import json
 import pathlib
+
+import cv2
 
 from jgr_ros.bench import (
     bench_node,
@@ -176,6 +179,18 @@ def test_bench_measures_every_number_it_promises(model_dir):
     assert len(machine['load_average_start']) == len(machine['load_average_end']) == 3
     report = format_report(results)
     assert 'auto = onnxruntime' in report and 'back_project' in report and 'followed' in report
+
+
+def test_render_stage_times_both_worlds_on_one_core():
+    threads = cv2.getNumThreads()
+    results = run_bench(parse_args(['--stages', 'render']), replace(TINY_SETTINGS,
+                                                                    render_frames=3))
+    assert set(results) == {'machine', 'settings', 'models', 'render'}
+    for world in ('narrow', 'default'):
+        row = results['render'][world]
+        assert row['fps'] > 0 and 0 < row['p50_ms'] <= row['p99_ms']
+    assert cv2.getNumThreads() == threads   # OpenCV's threads given back
+    assert 'Synthetic renderer on one core' in format_report(results)
 
 
 def test_bench_refuses_unknown_stages():

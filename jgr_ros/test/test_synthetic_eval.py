@@ -27,11 +27,11 @@ def test_test_sets_hold_two_thousand_frames_never_trained_or_validated_on():
     assert all(len(s) >= 2_000 for s in seeds)
     assert not seeds[0] & seeds[1]
     for config in _train_configs():
-        start, stop = config['data']['seeds']
-        trained = range(start, stop)
-        assert start >= SYNTHETIC_TRAIN_SEED_START
-        for s in seeds + [set(SYNTHETIC_VAL_SEEDS)]:
-            assert not (min(s) < trained.stop and trained.start <= max(s))
+        parts = config['data'] if isinstance(config['data'], list) else [config['data']]
+        for start, stop in (part['seeds'] for part in parts):
+            assert start >= SYNTHETIC_TRAIN_SEED_START
+            for held_out in seeds + [set(SYNTHETIC_VAL_SEEDS)]:
+                assert not (min(held_out) < stop and start <= max(held_out))
 
 
 def test_hard_set_is_the_wide_world_on_six_cameras():

@@ -1,10 +1,16 @@
 # Copyright 2026 jgr_ros contributors. MIT License.
 """jgr-train end to end on a tiny synthetic run: checkpoints, resume, metrics log, model file."""
 import json
+import os
+import pathlib
+import subprocess
+import sys
 
 from jgr_ros.model_file import load_model
 from jgr_ros.training.train import lr_factor, main, TrainConfig
+import numpy as np
 import pytest
+import torch
 import yaml
 
 TINY = {
@@ -63,3 +69,69 @@ def test_lr_schedule_warms_up_then_decays_per_epoch():
     assert lr_factor(2500, 100, 1000, 0.96) == pytest.approx(0.96 ** 2)
     assert lr_factor(2500, 100, 1000, 0.96, [[2000, 0.1]]) == pytest.approx(0.96 ** 2 * 0.1)
     assert lr_factor(1999, 100, 1000, 0.96, [[2000, 0.1]]) == pytest.approx(0.96)
+
+
+@pytest.mark.slow
+def test_init_starts_from_a_model_file_and_resume_prefers_the_checkpoint(tmp_path):
+    config, first, second = write_config(tmp_path), tmp_path / 'first', tmp_path / 'second'
+    assert main(['--config', config, '--output', str(first), '--max-steps', '2']) == 0
+    assert main(['--config', config, '--output', str(second), '--init',
+                 str(first / 'model.pt'), '--max-steps', '0']) == 0
+    start, _ = load_model(first / 'model.pt')
+    copied, info = load_model(second / 'model.pt')
+    for name, value in start.state_dict().items():
+        assert torch.equal(value, copied.state_dict()[name]), name
+    assert info.provenance['steps'] == 0
+    # --resume with a checkpoint ignores --init: the run goes on from step 2.
+    assert main(['--config', config, '--output', str(first), '--resume', '--init',
+                 str(second / 'model.pt'), '--max-steps', '1']) == 0
+    assert load_model(first / 'model.pt')[1].provenance['steps'] == 3
+
+
+@pytest.mark.slow
+def test_max_minutes_stops_early_with_a_checkpoint(tmp_path):
+    config, run = write_config(tmp_path, epochs=50), tmp_path / 'run'
+    assert main(['--config', config, '--output', str(run), '--max-minutes', '0.0001']) == 0
+    state = torch.load(run / 'checkpoint.pt', weights_only=True)
+    assert 1 <= state['step'] < 50 * 3
+    assert load_model(run / 'model.pt')[1].provenance['steps'] == state['step']
+
+
+@pytest.mark.slow
+def test_distributed_training_on_two_processes_and_resume(tmp_path):
+    config, run = write_config(tmp_path, epochs=6), tmp_path / 'run'   # 1 step per epoch
+    worker = pathlib.Path(__file__).with_name('ddp_train_worker.py')
+
+    def torchrun(*args):
+        command = [sys.executable, '-m', 'torch.distributed.run', '--standalone',
+                   '--nproc_per_node=2', str(worker), '--config', config, '--output', str(run),
+                   *args]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=300,
+                              env={**os.environ, 'OMP_NUM_THREADS': '1'})
+        assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-4000:]
+        return [json.loads((run / f'rank{rank}.json').read_text()) for rank in (0, 1)]
+
+    ranks = torchrun('--max-steps', '2')
+    assert ranks[0]['weights_sha256'] == ranks[1]['weights_sha256']   # DDP kept them equal
+    assert ranks[0]['step'] == ranks[1]['step'] == 2
+    for epoch0, epoch1 in zip(ranks[0]['indices'], ranks[1]['indices']):
+        assert epoch0 and epoch1 and not set(epoch0) & set(epoch1)   # different samples
+    ranks = torchrun('--resume', '--max-steps', '2')
+    assert [rank['started_at'] for rank in ranks] == [2, 2]           # from the checkpoint
+    assert ranks[0]['step'] == 4 and ranks[0]['weights_sha256'] == ranks[1]['weights_sha256']
+    assert torch.load(run / 'checkpoint.pt', weights_only=True)['step'] == 4
+
+
+def test_pooled_sources_hold_every_frame_of_each_world():
+    from jgr_ros.training import sources
+    pooled = sources.build([{'type': 'synthetic', 'seeds': [3000000, 3000003]},
+                            {'type': 'synthetic', 'seeds': [1000000, 1000002],
+                             'world': 'narrow'}], 'mano21')
+    assert len(pooled) == 5
+    narrow = sources.build({'type': 'synthetic', 'seeds': [1000000, 1000002],
+                            'world': 'narrow'}, 'mano21')
+    np.testing.assert_array_equal(pooled[4].joints_mm, narrow[1].joints_mm)
+    with pytest.raises(IndexError):
+        pooled[5]
+    with pytest.raises(ValueError, match='world'):
+        sources.build({'type': 'synthetic', 'seeds': [0, 1], 'world': 'moon'}, 'mano21')

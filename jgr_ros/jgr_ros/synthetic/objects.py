@@ -19,6 +19,7 @@ the others keep a gap of at least ``MIN_GAP_M`` from the hand's surface.
 from typing import Callable
 
 from jgr_ros.camera import CameraModel
+from jgr_ros.skeletons import get_skeleton
 from jgr_ros.synthetic.sphere_mesh import mesh_topology, single_pill, SphereMesh
 import numpy as np
 
@@ -26,6 +27,9 @@ NEGATIVES: tuple[str, ...] = ('object', 'head', 'shoulder', 'hand', 'table_edge'
 MIN_GAP_M = 0.02            # unlabelled things keep at least this far from the hand's surface
 MIN_Z_CLEARANCE_M = 0.05    # nearest allowed surface to the camera plane
 _SLAB_EDGES, _SLAB_TRIANGLES = mesh_topology([], [(0, 1, 2), (0, 2, 3)])
+_MANO = get_skeleton('mano21')
+_KNUCKLES = [_MANO.index(f'{finger}_mcp') for finger in ('index', 'middle', 'ring', 'pinky')]
+_WRIST, _MIDDLE_MCP = _MANO.index('wrist'), _MANO.index('middle_mcp')
 
 
 def slab(center_m: np.ndarray, axis_u: np.ndarray, axis_v: np.ndarray, half_u_m: float,
@@ -79,7 +83,7 @@ def held_object(joints_m: np.ndarray, hand_axes: np.ndarray, rng: np.random.Gene
     distal, palmar), both in the camera frame. A cylinder lies across the palm.
     """
     radial, distal, palmar = hand_axes.T
-    grasp_m = joints_m[[5, 9, 13, 17]].mean(axis=0) + 0.2 * (joints_m[9] - joints_m[0])
+    grasp_m = joints_m[_KNUCKLES].mean(axis=0) + 0.2 * (joints_m[_MIDDLE_MCP] - joints_m[_WRIST])
     kind = rng.choice(('cylinder', 'box', 'ball'), p=(0.5, 0.25, 0.25))
     if kind == 'cylinder':
         radius_m = rng.uniform(0.015, 0.04)
@@ -148,7 +152,7 @@ def hard_negative(kind: str, hand: SphereMesh, joints_m: np.ndarray, camera: Cam
     are the hand's mano21 joints; ``other_hand(rng)`` draws a second hand (with forearm)
     centred at the origin.
     """
-    center_m = joints_m[[0, 9]].mean(axis=0)   # the skeleton's hand centre: wrist, middle MCP
+    center_m = _MANO.hand_center(joints_m)
     if kind == 'table_edge':
         return _table_edge(hand, center_m, rng)
     if center_m[2] - 0.08 <= 0.15:

@@ -19,6 +19,7 @@ import math
 import os
 import pathlib
 import subprocess
+import sys
 import time
 
 from jgr_ros.center_net import center_refine_loss, CenterRefineNet
@@ -50,7 +51,7 @@ class TrainConfig:
     skeleton: str = 'mano21'
     num_stacks: int = 2
     cube_mm: float = 250.0
-    data: dict = field(default_factory=lambda: {'type': 'synthetic'})
+    data: dict | list = field(default_factory=lambda: {'type': 'synthetic'})  # list: pooled
     val_data: dict | None = None
     batch_size: int = 32
     lr: float = 2e-4
@@ -114,6 +115,7 @@ class Trainer:
         self.steps_per_epoch = max(1, len(self.train_frames) // self._global_batch())
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, self._lr_factor)
         self.step = 0
+        self.val_frames_cap: int | None = None   # fewer validation frames (quick runs)
         self.ddp_model = (nn.parallel.DistributedDataParallel(self.model) if self.distributed
                           else self.model)
 
@@ -188,10 +190,12 @@ class Trainer:
         l2 = l2_regularization(self.model, self.config.weight_decay / self.config.batch_size)
         return loss + l2, {**parts, 'l2': l2.item()}
 
-    def train(self, max_steps: int | None = None) -> None:
+    def train(self, max_steps: int | None = None, max_minutes: float | None = None) -> None:
+        """Train until the schedule ends, ``max_steps`` more steps or ``max_minutes`` pass."""
         total_steps = self.config.epochs * self.steps_per_epoch
         if max_steps is not None:
             total_steps = min(total_steps, self.step + max_steps)
+        deadline = None if max_minutes is None else time.monotonic() + 60.0 * max_minutes
         progress = tqdm(total=total_steps, initial=self.step, disable=not self.is_main,
                         dynamic_ncols=True, desc=self.config.kind)
         self.model.train()
@@ -217,6 +221,8 @@ class Trainer:
                     self._log({'step': self.step, 'epoch': epoch, 'loss': loss, **parts,
                                'lr': self.scheduler.get_last_lr()[0],
                                'images_per_s': images_per_s})
+                if self._out_of_time(deadline):
+                    total_steps = self.step
                 if self.step % self.config.checkpoint_every == 0 or self.step >= total_steps:
                     self.save_checkpoint()
                     self._log({'step': self.step, **self.validate()})
@@ -224,14 +230,23 @@ class Trainer:
                     break
         progress.close()
 
+    def _out_of_time(self, deadline: float | None) -> bool:
+        """Whether the time budget is spent; under DDP every rank stops at the same step."""
+        if deadline is None:
+            return False
+        spent = torch.tensor(float(time.monotonic() >= deadline), device=self.device)
+        if self.distributed:
+            dist.all_reduce(spent, op=dist.ReduceOp.MAX)
+        return bool(spent.item())
+
     @torch.no_grad()
     def validate(self, max_frames: int = 200) -> dict:
         """Mean 3-D error (mm) on the validation frames, cropped at the ground-truth centre."""
         if self.val_frames is None or not self.is_main:
             return {}
         self.model.eval()
-        errors = [self._frame_error_mm(self.val_frames[i], i)
-                  for i in range(min(max_frames, len(self.val_frames)))]
+        count = min(max_frames, len(self.val_frames), self.val_frames_cap or max_frames)
+        errors = [self._frame_error_mm(self.val_frames[i], i) for i in range(count)]
         self.model.train()
         key = 'val_mean_error_mm' if self.config.kind == 'jgr_p2o' else 'val_center_error_mm'
         return {key: float(np.mean(errors))}
@@ -317,20 +332,29 @@ def main(argv: list[str] | None = None) -> int:
                         help='start from the weights of this model file (ignored with --resume '
                              'when the run has a checkpoint)')
     parser.add_argument('--max-steps', type=int, help='stop after this many more steps')
+    parser.add_argument('--max-minutes', type=float, help='stop after this many minutes')
     parser.add_argument('--threads', type=int, help="override the config's CPU threads")
+    parser.add_argument('--workers', type=int, help="override the config's data workers")
+    parser.add_argument('--val-frames', type=int,
+                        help='validate on at most this many frames (default: 200 during '
+                             'training, 500 at the end)')
     args = parser.parse_args(argv)
     config = TrainConfig.from_yaml(args.config)
     if args.threads is not None:
         config.threads = args.threads
+    if args.workers is not None:
+        config.num_workers = args.workers
     args.output.mkdir(parents=True, exist_ok=True)
     trainer = Trainer(config, args.output)
+    trainer.val_frames_cap = args.val_frames
     if args.resume and (args.output / 'checkpoint.pt').is_file():
         trainer.load_checkpoint()
     elif args.init is not None:
         trainer.load_weights(args.init)
-    trainer.train(args.max_steps)
+    trainer.train(args.max_steps, args.max_minutes)
     metrics = trainer.validate(max_frames=500)
-    trainer.export(args.output / 'model.pt', ' '.join(['jgr-train'] + (argv or [])), metrics)
+    command = ['jgr-train'] + (sys.argv[1:] if argv is None else argv)
+    trainer.export(args.output / 'model.pt', ' '.join(command), metrics)
     if trainer.is_main:
         print(json.dumps({'step': trainer.step, **metrics}))
     if trainer.distributed:
