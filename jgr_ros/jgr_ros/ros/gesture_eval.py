@@ -172,12 +172,17 @@ def main(argv: list[str] | None = None) -> int:
                         'handedness over tracks (0: none)')
     parser.add_argument('--video-frames', type=int, default=60, help='frames per video')
     parser.add_argument('--device', default='cpu', help='auto, cpu, cuda or cuda:N')
+    parser.add_argument('--gesture-min-frames', type=int, help="the node's gesture_min_frames "
+                        '(default: its default)')
     args = parser.parse_args(argv)
     context = rclpy.Context()
     rclpy.init(context=context)
     executor = SingleThreadedExecutor(context=context)
-    hand_node = HandPoseNode(context=context, parameter_overrides=[
-        Parameter('device', value=args.device)])
+    overrides = [Parameter('device', value=args.device)]
+    if args.gesture_min_frames is not None:
+        overrides.append(Parameter('gesture_min_frames', value=args.gesture_min_frames))
+    hand_node = HandPoseNode(context=context, parameter_overrides=overrides)
+    min_frames = hand_node.get_parameter('gesture_min_frames').value
     executor.add_node(hand_node)
     player = Player(context, executor)
     generator = SyntheticHandGenerator(get_camera_preset(CAMERA), WORLD)
@@ -198,6 +203,7 @@ def main(argv: list[str] | None = None) -> int:
         executor.shutdown()
         rclpy.shutdown(context=context)
     results = {'seeds': [SEED_START, SEED_START + args.scenes], 'hold_frames': args.hold,
+               'gesture_min_frames': min_frames,
                'camera': CAMERA, 'classifier': hand_node.static_info.get('hand_classifiers'),
                **summarize(scenes), 'handedness_over_moving_tracks': tracks,
                'labels': GESTURE_LABELS, 'scene_results': scenes}
