@@ -9,7 +9,7 @@ setup(
     name=PACKAGE,
     version='0.1.0',
     packages=find_packages(exclude=['test']),
-    package_data={PACKAGE: ['models/*.pt', 'models/*.md', 'models/*.json']},
+    package_data={PACKAGE: ['models/*.pt', 'models/*.md', 'models/*.json', 'models/*.npz']},
     data_files=[
         ('share/ament_index/resource_index/packages', [f'resource/{PACKAGE}']),
         (f'share/{PACKAGE}', ['package.xml']),
@@ -41,6 +41,7 @@ setup(
             'hand_pose_node = jgr_ros.ros.entry_point:hand_pose_node',
             'managed_hand_pose_node = jgr_ros.ros.entry_point:managed_hand_pose_node',
             'synthetic_camera_node = jgr_ros.ros.entry_point:synthetic_camera_node',
+            'gesture_teleop_node = jgr_ros.ros.entry_point:gesture_teleop_node',
         ],
     },
 )

@@ -13,7 +13,9 @@ from jgr_msgs.msg import HandPose
 from jgr_ros.camera import CameraModel
 from jgr_ros.depth import decode_depth, encode_depth
 from jgr_ros.errors import InputError
+from jgr_ros.gestures import NO_GESTURE
 from jgr_ros.hand_frame import wrist_frame
+from jgr_ros.hand_state import HandReport
 from jgr_ros.inference import HandPoseResult
 from jgr_ros.skeletons import Skeleton
 from jgr_ros.units import MM_PER_M
@@ -107,17 +109,18 @@ def wrist_pose(joints_m: np.ndarray, skeleton: Skeleton, right_hand: bool = True
 
 
 def hand_pose_msg(result: HandPoseResult, skeleton: Skeleton, header: Header, track_id: int,
-                  wrist: Pose | None) -> HandPose:
+                  wrist: Pose | None, report: HandReport | None = None) -> HandPose:
     """
     Convert a found hand (millimetres, camera optical frame) to a HandPose in metres.
 
     ``wrist`` comes from :func:`wrist_pose`; None (no wrist frame) leaves the orientation
-    identity at joint 0. Handedness is UNKNOWN (the network does not tell) and the gesture is
-    empty (no classifier yet).
+    identity at joint 0. ``report`` (the track's :class:`~jgr_ros.hand_state.HandState`) gives
+    the joints (filtered or raw), gesture, handedness, pinch and grab; without it the joints
+    are the raw ones, handedness UNKNOWN and the gesture empty.
     """
-    joints_m = result.joints_mm / MM_PER_M
+    joints_m = result.joints_mm / MM_PER_M if report is None else report.joints_m
     x, y, width, height = (int(value) for value in result.roi)
-    return HandPose(
+    msg = HandPose(
         header=header, skeleton=skeleton.name, joint_names=list(skeleton.joint_names),
         joints=[point_msg(joint) for joint in joints_m],
         joint_confidences=result.confidences.tolist(), score=result.score,
@@ -125,6 +128,15 @@ def hand_pose_msg(result: HandPoseResult, skeleton: Skeleton, header: Header, tr
         center=point_msg(result.center_mm / MM_PER_M),
         roi=RegionOfInterest(x_offset=x, y_offset=y, width=width, height=height),
         handedness=HandPose.HANDEDNESS_UNKNOWN, gesture='', track_id=track_id)
+    if report is not None:
+        msg.handedness = HANDEDNESS[report.handedness.side]
+        msg.handedness_confidence = report.handedness.confidence
+        msg.gesture = '' if report.gesture.label == NO_GESTURE else report.gesture.label
+        msg.gesture_confidence = report.gesture.confidence
+        msg.pinch_distance = report.controls.pinch_distance_m
+        msg.pinch_strength = report.controls.pinch_strength
+        msg.grab_strength = report.controls.grab_strength
+    return msg
 
 
 def ground_truth_msg(joints_m: np.ndarray, skeleton: Skeleton, header: Header,
@@ -137,7 +149,8 @@ def ground_truth_msg(joints_m: np.ndarray, skeleton: Skeleton, header: Header,
         joint_confidences=[1.0] * skeleton.num_joints, score=1.0,
         wrist=wrist_pose(joints_m, skeleton, right_hand) or Pose(position=point_msg(joints_m[0])),
         center=point_msg(skeleton.hand_center(joints_m)),
-        handedness=HANDEDNESS.get(handedness, HandPose.HANDEDNESS_UNKNOWN), gesture=gesture)
+        handedness=HANDEDNESS.get(handedness, HandPose.HANDEDNESS_UNKNOWN),
+        handedness_confidence=1.0, gesture=gesture, gesture_confidence=1.0)
 
 
 def joints_from_msg(hand: HandPose) -> np.ndarray:

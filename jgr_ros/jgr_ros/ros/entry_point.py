@@ -99,3 +99,4 @@ def _console_script(module: str, function: str = 'main') -> Callable[[], int]:
 hand_pose_node = _console_script('jgr_ros.ros.hand_pose_node')
 managed_hand_pose_node = _console_script('jgr_ros.ros.hand_pose_node', 'managed_main')
 synthetic_camera_node = _console_script('jgr_ros.ros.synthetic_camera_node')
+gesture_teleop_node = _console_script('jgr_ros.ros.gesture_teleop_node')

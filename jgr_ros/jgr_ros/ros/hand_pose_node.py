@@ -29,6 +29,7 @@ from diagnostic_msgs.msg import DiagnosticArray
 from geometry_msgs.msg import PoseStamped
 from jgr_msgs.msg import HandPoseArray
 from jgr_ros.errors import InputError
+from jgr_ros.hand_state import HandClassifiers, HandState
 from jgr_ros.inference import (
     HandPoseEstimator,
     HandPoseResult,
@@ -162,11 +163,14 @@ class HandPosePipeline:
             return estimator
         self._estimator, fallback_reason = load_estimator_with_cpu_fallback(
             load, values['device'])
+        self._classifiers = HandClassifiers.load(values['hand_classifiers'],
+                                                 self._estimator.skeleton)
         pose_model = self._estimator.pose_model
         self._static_info = {'device': str(pose_model.device), 'backend': pose_model.backend,
                              'cpu_threads': str(torch.get_num_threads()),
                              'model': str(pose_model.path),
-                             'center_model': str(self._estimator.refiner.path)}
+                             'center_model': str(self._estimator.refiner.path),
+                             'hand_classifiers': str(self._classifiers.path)}
         slower = fallback_reason or slower_backend_reason(values['backend'], pose_model)
         if slower:
             self._static_info['slower_than_possible'] = slower
@@ -175,6 +179,7 @@ class HandPosePipeline:
         self._cameras = CameraInfoCache()
         self._hands_shown = 0
         self._track_id = 0
+        self._hand_state: HandState | None = None   # the tracked hand's, None without one
 
     def _start(self) -> None:
         """Subscribe, advertise, start the worker; log the ready line."""
@@ -259,6 +264,8 @@ class HandPosePipeline:
             settings = RuntimeSettings.from_parameters(values)
         except InputError as error:
             return SetParametersResult(successful=False, reason=str(error))
+        if self._hand_state is not None:
+            self._hand_state.reconfigure(settings.hand_state)
         estimator = self._estimator
         if estimator is not None and settings.estimator != self._settings.estimator:
             self._estimator = HandPoseEstimator(estimator.pose_model, estimator.refiner,
@@ -303,7 +310,7 @@ class HandPosePipeline:
         """Publish every output of one frame, then count it."""
         skeleton = estimator.skeleton
         found = result.found
-        self._publish_hand(header, result if found else None, skeleton)
+        self._publish_hand(header, result if found else None, skeleton, settings)
         hands_joints_m = [result.joints_mm / MM_PER_M] if found else []
         # Markers are for RViz: built only while something subscribes to them.
         if (hands_joints_m or self._hands_shown) and self._markers_pub.get_subscription_count():
@@ -317,15 +324,19 @@ class HandPosePipeline:
         self._stats.processed(latency_ns / 1e6, result.tracked)
 
     def _publish_hand(self, header: Header, result: HandPoseResult | None,
-                      skeleton: Skeleton) -> None:
+                      skeleton: Skeleton, settings: RuntimeSettings) -> None:
         """Publish hand_poses (empty without a hand) and, with a wrist frame, wrist_pose."""
         if result is None:
             self._poses_pub.publish(HandPoseArray(header=header, hands=[]))
             return
         if self._hands_shown == 0:
             self._track_id += 1     # a new hand, or the old one found again after losing it
-        wrist = wrist_pose(result.joints_mm / MM_PER_M, skeleton)
-        hand = hand_pose_msg(result, skeleton, header, self._track_id, wrist)
+            self._hand_state = HandState(self._classifiers, skeleton, settings.hand_state)
+        report = self._hand_state.update(result.joints_mm / MM_PER_M,
+                                         stamp_ns(header.stamp) / 1e9)
+        wrist = wrist_pose(report.wrist_joints_m, skeleton,
+                           right_hand=report.handedness.side != 'left')
+        hand = hand_pose_msg(result, skeleton, header, self._track_id, wrist, report)
         self._poses_pub.publish(HandPoseArray(header=header, hands=[hand]))
         if wrist is not None:
             self._wrist_pub.publish(PoseStamped(header=header, pose=wrist))

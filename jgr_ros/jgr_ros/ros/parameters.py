@@ -11,9 +11,12 @@ written nowhere else.
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from jgr_ros.gestures import DebounceConfig
+from jgr_ros.hand_state import HandStateConfig
 from jgr_ros.inference import BACKENDS, EstimatorConfig
 from jgr_ros.localization import ARM_TO_HAND_DIRECTION, LocalizerConfig
 from jgr_ros.ros.markers import MarkerStyle
+from jgr_ros.smoothing import OneEuroConfig
 from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescriptor
 from rclpy.node import Node
 
@@ -48,6 +51,29 @@ class ParameterSpec:
 # The defaults of the run-time parameters.
 _LOCALIZER, _ESTIMATOR, _MARKERS = LocalizerConfig(), EstimatorConfig(), MarkerStyle()
 
+_DEBOUNCE, _ONE_EURO, _HAND_STATE = DebounceConfig(), OneEuroConfig(), HandStateConfig()
+HAND_STATE_PARAMETERS = (
+    ParameterSpec('hand_classifiers', '', 'gesture and handedness classifier file (.npz); '
+                  'empty: the shipped jgr_ros/models/hand_classifiers_mano21.npz',
+                  read_only=True),
+    ParameterSpec('gesture_min_frames', _DEBOUNCE.min_frames, 'frames in a row a new gesture '
+                  '(or no gesture) must be supported before it is reported', (1, 100)),
+    ParameterSpec('gesture_min_confidence', _DEBOUNCE.min_confidence, 'a frame supports its '
+                  'most probable gesture if at least this probable', (0.0, 1.0)),
+    ParameterSpec('gesture_keep_confidence', _DEBOUNCE.keep_confidence, 'else it supports the '
+                  'reported gesture while that is at least this probable (hysteresis; <= '
+                  'gesture_min_confidence), else no gesture', (0.0, 1.0)),
+    ParameterSpec('smooth_joints', _HAND_STATE.smooth_joints, 'publish One Euro filtered '
+                  'joints on hand_poses (else the raw ones)'),
+    ParameterSpec('smooth_wrist', _HAND_STATE.smooth_wrist, 'build wrist_pose and '
+                  'HandPose.wrist from One Euro filtered joints'),
+    ParameterSpec('one_euro_min_cutoff_hz', _ONE_EURO.min_cutoff_hz, 'One Euro cut-off of a '
+                  'still hand, Hz: lower is steadier', (0.01, 100.0)),
+    ParameterSpec('one_euro_beta', _ONE_EURO.beta, 'One Euro cut-off increase per m/s of joint '
+                  'speed, Hz s/m: higher lags less', (0.0, 10000.0)),
+    ParameterSpec('one_euro_derivative_cutoff_hz', _ONE_EURO.derivative_cutoff_hz,
+                  'One Euro cut-off of the speed estimate, Hz', (0.01, 100.0)),
+)
 HAND_POSE_PARAMETERS = (
     ParameterSpec('model', '', 'JGR-P2O model file (.pt); empty: the shipped '
                   'jgr_ros/models/jgr_p2o_mano21.pt', read_only=True),
@@ -99,6 +125,7 @@ HAND_POSE_PARAMETERS = (
                   'colour RViz skeletons per finger (else per hand)'),
     ParameterSpec('publish_debug_image', False, 'publish debug/crop: the network input with '
                   'the skeleton drawn (rgb8)'),
+    *HAND_STATE_PARAMETERS,
 )
 RUNTIME_PARAMETERS = tuple(spec.name for spec in HAND_POSE_PARAMETERS if not spec.read_only)
 
@@ -110,6 +137,7 @@ class RuntimeSettings:
     estimator: EstimatorConfig
     markers: MarkerStyle
     publish_debug_image: bool
+    hand_state: HandStateConfig
 
     @classmethod
     def from_parameters(cls, values: Mapping[str, Any]) -> 'RuntimeSettings':
@@ -128,7 +156,20 @@ class RuntimeSettings:
         markers = MarkerStyle(joint_diameter_m=values['marker_scale_m'],
                               lifetime_s=values['marker_lifetime_s'],
                               finger_colors=values['marker_finger_colors'])
-        return cls(estimator, markers, values['publish_debug_image'])
+        return cls(estimator, markers, values['publish_debug_image'],
+                   hand_state_config(values))
+
+
+def hand_state_config(values: Mapping[str, Any]) -> HandStateConfig:
+    """Build the per-track settings from parameter values; inconsistent ones raise InputError."""
+    return HandStateConfig(
+        gesture=DebounceConfig(min_frames=values['gesture_min_frames'],
+                               min_confidence=values['gesture_min_confidence'],
+                               keep_confidence=values['gesture_keep_confidence']),
+        one_euro=OneEuroConfig(min_cutoff_hz=values['one_euro_min_cutoff_hz'],
+                               beta=values['one_euro_beta'],
+                               derivative_cutoff_hz=values['one_euro_derivative_cutoff_hz']),
+        smooth_joints=values['smooth_joints'], smooth_wrist=values['smooth_wrist'])
 
 
 def declare_parameters(node: Node, specs: tuple[ParameterSpec, ...]) -> dict[str, Any]:
