@@ -26,7 +26,7 @@ def test_it_forwards_the_camera_to_hand_pose_launch_and_starts_the_teleop_node()
     source = ast.unparse(module)
     assert 'hand_pose.launch.py' in source and "executable='gesture_teleop_node'" in source
     setup = (PACKAGE_ROOT / 'setup.py').read_text()
-    assert "'gesture_teleop_node = jgr_ros.ros.gesture_teleop_node:main'" in setup
+    assert "'gesture_teleop_node = jgr_ros.ros.entry_point:gesture_teleop_node'" in setup
 
 
 def test_the_launch_description_builds_with_ros_launch():
