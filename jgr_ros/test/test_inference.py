@@ -108,15 +108,20 @@ def test_a_hand_in_front_of_a_wall_is_followed(networks, moving_hand):
 
 def test_refining_followed_frames_walks_off_a_forearm_found_first(networks):
     # Video 2 of tracking_eval: the forearm points at the camera, nearer than the hand, and the
-    # search starts on it. Unrefined, the network's own centre stays on the forearm.
+    # search starts on it. Followed unrefined, the network's own centre leaves it late (JGR-P2O
+    # version 1 never did); refined once per frame, it walks off within a few frames.
     frames = motion_frames(CAMERA, 2, 30, 30.0,
                            SyntheticConfig.narrow(distance_range_m=(0.35, 0.9)))
-    last_errors_mm = {}
+    first_on_hand = {}
     for iterations in (0, 1):
         results = run(estimator(networks, tracking_refine_iterations=iterations), frames)
         assert all(result.tracked for result in results[1:])
-        last_errors_mm[iterations] = mean_error_mm(results[-1], frames[-1])
-    assert last_errors_mm[0] > 150.0 and last_errors_mm[1] < 40.0, last_errors_mm
+        errors_mm = [mean_error_mm(result, frame) for result, frame in zip(results, frames)]
+        assert errors_mm[0] > 150.0   # the search starts on the forearm
+        first_on_hand[iterations] = next(
+            (index for index, error in enumerate(errors_mm) if error < 40.0), len(frames))
+        last_error_mm = errors_mm[-1]
+    assert first_on_hand[1] + 3 <= first_on_hand[0] and last_error_mm < 40.0, first_on_hand
 
 
 def test_negative_refinement_is_refused():
