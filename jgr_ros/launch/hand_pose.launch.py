@@ -132,6 +132,9 @@ def rviz(namespace: str, frame_id: str, remappings: dict[str, str]) -> Action:
                 remappings=[(f'/{topic}', remappings.get(topic, topic)) for topic in RVIZ_TOPICS])
 
 
+_STOPPING = '_jgr_ros_stopping'   # launch configuration set once a node's exit stopped the launch
+
+
 def stop_launch(event: ProcessExited, context: LaunchContext) -> list[Action]:
     """
     on_exit of every node: the launch ends with it, and fails when the node failed.
@@ -139,11 +142,14 @@ def stop_launch(event: ProcessExited, context: LaunchContext) -> list[Action]:
     A node that exits with a non-zero status outside a shutdown (it could not start: its FATAL
     line says why) raises, which makes ``ros2 launch`` stop everything and exit with 1.
     """
-    if context.is_shutdown:
-        return []   # already stopping (a second Shutdown would fail in launch_ros)
+    # Already stopping: a second Shutdown would fail in launch_ros. Nodes stopped by a SIGINT
+    # to the process group exit together, before the first Shutdown is processed: remember it.
+    if context.is_shutdown or context.launch_configurations.get(_STOPPING) == 'true':
+        return []
     if event.returncode != 0:
         raise RuntimeError(f'{event.process_name} exited with status {event.returncode}; its '
                            'messages above say why')
+    context.launch_configurations[_STOPPING] = 'true'
     return [Shutdown(reason=f'{event.process_name} exited')]
 
 
