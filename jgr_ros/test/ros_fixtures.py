@@ -130,3 +130,14 @@ class NodeRig:
     def _on_log(self, log: Log) -> None:
         if log.name.endswith('hand_pose_node'):
             self.logs.append(log)
+
+
+def node_on_models(ros, models: tuple[pathlib.Path, pathlib.Path], **parameters) -> NodeRig:
+    """
+    Start the node on (pose, centre) model files without centre refinement.
+
+    On untrained models (:func:`write_tiny_models`) refinement would only add noise.
+    """
+    pose_path, center_path = models
+    return NodeRig(ros, **{'model': str(pose_path), 'center_model': str(center_path),
+                           'refine_iterations': 0, **parameters})

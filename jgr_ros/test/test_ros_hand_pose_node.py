@@ -30,7 +30,7 @@ from jgr_ros.ros.parameters import HAND_POSE_PARAMETERS  # noqa: E402
 from rcl_interfaces.msg import Parameter as ParameterMsg  # noqa: E402
 from rcl_interfaces.srv import SetParameters  # noqa: E402
 from rclpy.parameter import Parameter  # noqa: E402
-from ros_fixtures import NodeRig, synthetic_frame, write_tiny_models  # noqa: E402
+from ros_fixtures import node_on_models, NodeRig, synthetic_frame, write_tiny_models  # noqa: E402,E501
 from sensor_msgs.msg import CameraInfo, Image  # noqa: E402
 from std_msgs.msg import Header  # noqa: E402
 from visualization_msgs.msg import Marker  # noqa: E402
@@ -43,11 +43,7 @@ def tiny_models(tmp_path_factory):
     return write_tiny_models(tmp_path_factory.mktemp('models'))
 
 
-def start(ros, tiny_models, **parameters) -> NodeRig:  # noqa: F811
-    """Start the node on the untrained models (whose centre refinement would only add noise)."""
-    pose_path, center_path = tiny_models
-    return NodeRig(ros, **{'model': str(pose_path), 'center_model': str(center_path),
-                           'refine_iterations': 0, **parameters})
+start = node_on_models
 
 
 def quaternion_norm(orientation) -> float:

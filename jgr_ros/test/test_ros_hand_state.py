@@ -5,6 +5,8 @@ hand_pose_node's per-track outputs over real DDS: gesture, handedness, pinch, gr
 The node runs small untrained pose models (see test_ros_hand_pose_node.py) with the shipped
 classifiers: the joints are meaningless, the plumbing is what is tested.
 """
+import functools
+
 import numpy as np
 import pytest
 from ros_harness import ros  # noqa: F401, I100  (fixture)
@@ -17,7 +19,7 @@ from jgr_ros.hand_state import HandClassifiers  # noqa: E402
 from jgr_ros.ros.conversions import joints_from_msg  # noqa: E402
 from jgr_ros.skeletons import get_skeleton  # noqa: E402
 from rclpy.parameter import Parameter  # noqa: E402
-from ros_fixtures import NodeRig, synthetic_frame, write_tiny_models  # noqa: E402
+from ros_fixtures import node_on_models, synthetic_frame, write_tiny_models  # noqa: E402
 
 pytestmark = pytest.mark.ros
 MANO = get_skeleton('mano21')
@@ -28,10 +30,7 @@ def tiny_models(tmp_path_factory):
     return write_tiny_models(tmp_path_factory.mktemp('models'))
 
 
-def start(ros, tiny_models, **parameters) -> NodeRig:  # noqa: F811
-    pose_path, center_path = tiny_models
-    return NodeRig(ros, **{'model': str(pose_path), 'center_model': str(center_path),
-                           'refine_iterations': 0, 'tracking': False, **parameters})
+start = functools.partial(node_on_models, tracking=False)   # independent frames
 
 
 def position(pose) -> np.ndarray:
