@@ -33,6 +33,7 @@ from jgr_ros.inference import EstimatorConfig, HandPoseEstimator, shipped_model_
 from jgr_ros.mlp import fit_mlp, FitConfig, Mlp, save_mlps
 from jgr_ros.skeletons import get_skeleton, Skeleton
 from jgr_ros.synthetic import GESTURES, get_camera_preset, SyntheticConfig, SyntheticHandGenerator
+from jgr_ros.synthetic.scene import WORLDS
 from jgr_ros.training.synthetic_eval import TEST_SETS
 from jgr_ros.units import MM_PER_M
 from matplotlib.figure import Figure
@@ -43,7 +44,6 @@ TRAIN_SEED_START = 5_000_000
 EVAL_SEED_START = 6_000_000
 # The cameras of the hard test set, cycled by seed.
 CAMERAS = TEST_SETS['hard'].cameras
-WORLDS = {'narrow': SyntheticConfig.narrow, 'wide': SyntheticConfig}
 # Share of frames showing a named gesture; the rest show a natural pose, labelled 'none'.
 GESTURE_SHARE = 0.85
 MAX_TRAINING_ERROR_MM = 40.0

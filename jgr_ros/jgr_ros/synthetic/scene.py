@@ -150,6 +150,10 @@ class SyntheticConfig:
                              f'{self.negatives}')
 
 
+# The worlds by name: each builds a SyntheticConfig from field changes (wide: the defaults).
+WORLDS = {'wide': SyntheticConfig, 'narrow': SyntheticConfig.narrow}
+
+
 @dataclass(frozen=True)
 class Scene:
     """One hand in front of a camera, with the clutter around it (camera frame, metres)."""

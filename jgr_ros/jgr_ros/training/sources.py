@@ -13,12 +13,9 @@ One source, or a list of them whose frames are pooled (and shuffled together by 
 """
 import bisect
 
-from jgr_ros.synthetic.scene import SyntheticConfig
+from jgr_ros.synthetic.scene import WORLDS
 from jgr_ros.training.datasets import FrameSource, LabelledFrame, SyntheticFrames
 from jgr_ros.training.real_datasets import build_real_frames
-
-WORLDS = {'wide': SyntheticConfig, 'narrow': SyntheticConfig.narrow}
-
 
 def _synthetic(spec: dict, skeleton: str) -> FrameSource:
     start, stop = spec['seeds']

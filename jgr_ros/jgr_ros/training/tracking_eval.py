@@ -17,13 +17,13 @@ import json
 import pathlib
 
 from jgr_ros.inference import EstimatorConfig, HandPoseEstimator
-from jgr_ros.synthetic import get_camera_preset, motion_frames, MotionConfig, SyntheticConfig
+from jgr_ros.synthetic import get_camera_preset, motion_frames, MotionConfig
+from jgr_ros.synthetic.scene import WORLDS
 from jgr_ros.training.metrics import mean_error_mm, success_rate
 import numpy as np
 
 CAMERA_PRESET = 'realsense_d435_640x480'
-WORLDS = {'narrow': SyntheticConfig.narrow(distance_range_m=(0.35, 0.9)),
-          'wide': SyntheticConfig(distance_range_m=(0.35, 0.9))}
+DISTANCE_RANGE_M = (0.35, 0.9)
 THRESHOLDS_MM = (10, 20, 30, 40)
 
 
@@ -64,7 +64,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     camera = get_camera_preset(CAMERA_PRESET)
     videos = [motion_frames(camera, seed, round(args.seconds * args.rate_hz), args.rate_hz,
-                            WORLDS[args.world], MotionConfig(speed_m_s=args.speed_m_s))
+                            WORLDS[args.world](distance_range_m=DISTANCE_RANGE_M),
+                            MotionConfig(speed_m_s=args.speed_m_s))
               for seed in range(args.videos)]
     searching = HandPoseEstimator.from_files(args.model, args.center_model, 'cpu',
                                              EstimatorConfig(tracking=False))
