@@ -17,6 +17,7 @@ from jgr_ros.synthetic.scene import WORLDS
 from jgr_ros.training.datasets import FrameSource, LabelledFrame, SyntheticFrames
 from jgr_ros.training.real_datasets import build_real_frames
 
+
 def _synthetic(spec: dict, skeleton: str) -> FrameSource:
     start, stop = spec['seeds']
     cameras = tuple(spec.get('cameras', ('realsense_d435_640x480',)))
