@@ -20,6 +20,10 @@ Stages (docs/performance.md has results and how to read them):
   HandPoseArray received by a subscriber, and the fraction of published frames that got a
   result.
 
+- ``detector``: the learned hand detector on 640x480 frames with two hands, on one CPU thread
+  (ONNX Runtime where installed): resize and normalise, network, peak decoding, in all.
+- ``render``: the synthetic renderer on one core.
+
 This module imports no ROS: the message build and the node stage come from
 :mod:`jgr_ros.ros.bench_node`, whose ``main`` is the ``jgr-bench`` command (``python -m
 jgr_ros.bench`` runs the rest and reports those two as skipped).
@@ -33,6 +37,7 @@ import argparse
 from collections import defaultdict
 from dataclasses import asdict, dataclass
 import importlib.metadata
+import itertools
 import json
 import os
 import pathlib
@@ -69,7 +74,7 @@ from jgr_ros.synthetic.scene import SyntheticConfig
 import numpy as np
 import torch
 
-STAGES = ('model', 'pipeline', 'node', 'render')
+STAGES = ('model', 'pipeline', 'node', 'render', 'detector')
 BATCH_SIZES = (8, 32)
 # The first call with a new batch shape sets up kernels (oneDNN, cuDNN, CUDA graph capture).
 BATCH_WARMUP_CALLS = 1
@@ -368,6 +373,8 @@ def format_report(results: dict) -> str:
         lines += ['', *_node_table(results['node'])]
     if 'render' in results:
         lines += ['', *_render_table(results['render'])]
+    if 'detector' in results:
+        lines += ['', *_detector_table(results['detector'])]
     return '\n'.join(lines)
 
 
@@ -377,6 +384,15 @@ def _render_table(render: dict) -> list[str]:
              f'{"world":9} {"fps":>7} {"p50 ms":>8} {"p90 ms":>8} {"p99 ms":>8}']
     for world in ('narrow', 'default'):
         lines.append(f'{world:9} {render[world]["fps"]:7.1f} {_percentile_cells(render[world])}')
+    return lines
+
+
+def _detector_table(detector: dict) -> list[str]:
+    lines = [f'Hand detector on one CPU thread ({detector["backend"]}), {detector["camera"]} '
+             'frames with two hands',
+             f'{"part":9} {"p50 ms":>8} {"p90 ms":>8} {"p99 ms":>8}']
+    for part, row in detector['parts'].items():
+        lines.append(f'{part:9} {_percentile_cells(row)}')
     return lines
 
 
@@ -469,6 +485,43 @@ def _names(allowed: tuple[str, ...]) -> Callable[[str], tuple[str, ...]]:
     return parse
 
 
+# --- Stage 5: the hand detector -------------------------------------------------------------
+
+def bench_detector(settings: BenchSettings, folder: pathlib.Path) -> dict:
+    """Per-part times (ms) of the hand detector on two-hand 640x480 frames, one CPU thread."""
+    from jgr_ros.detector import DEFAULT_DETECTOR_MODEL, HandDetector
+    from jgr_ros.detector_net import decode_centers, detector_input, HandDetectorNet
+    from jgr_ros.training.detection import detector_world
+    generator = SyntheticHandGenerator(get_camera_preset(CAMERA_PRESET), detector_world(1.0))
+    frames = [generator.frame(seed).depth_mm for seed in RENDER_SEEDS[:settings.num_frames]]
+    path = shipped_model_path(DEFAULT_DETECTOR_MODEL)
+    if not path.is_file():
+        path = folder / f'untrained_{DEFAULT_DETECTOR_MODEL}'
+        save_model(path, HandDetectorNet(), ModelInfo('hand_detector', SKELETON, 21, 0.0,
+                                                      HandDetectorNet.input_size))
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        detector = HandDetector(path, device='cpu')
+        cycle = itertools.cycle(frames)
+        inputs = detector_input(frames[0])[None]
+        output = detector.infer(inputs)[0]
+        parts = {
+            'input': lambda: detector_input(next(cycle)),
+            'network': lambda: detector.infer(inputs),
+            'decode': lambda: decode_centers(output, frames[0].shape, 2,
+                                             detector.config.min_score),
+            'total': lambda: detector.detect(next(cycle), 2),
+        }
+        results = {name: summary_ms(time_calls(call, settings.latency_calls,
+                                               settings.warmup_calls, torch.device('cpu')))
+                   for name, call in parts.items()}
+    finally:
+        torch.set_num_threads(threads)
+    return {'backend': detector.backend, 'model': str(path), 'camera': CAMERA_PRESET,
+            'parts': results}
+
+
 # --- Stage 4: the synthetic renderer --------------------------------------------------------
 
 def bench_render(settings: BenchSettings) -> dict:
@@ -516,6 +569,8 @@ def run_bench(args: argparse.Namespace, settings: BenchSettings,
             results['node'] = (ros.bench_node(pose_path, center_path, device, moving, settings,
                                               args.threads or 0) if ros else
                                {'skipped': NO_ROS})
+        if 'detector' in args.stages:
+            results['detector'] = bench_detector(settings, pathlib.Path(folder))
     if 'render' in args.stages:
         results['render'] = bench_render(settings)
     results['machine']['load_average_end'] = list(os.getloadavg())

@@ -50,9 +50,13 @@ class HandDetector:
         self._run = build_runner(self.backend, self.model, self.device, model_path=self.path)
         self.config = config or DetectorConfig()
 
+    def infer(self, frames: np.ndarray) -> np.ndarray:
+        """(B, 120, 160) normalised frames (detector_input) -> (B, 4, 30, 40) outputs."""
+        return self._run(np.ascontiguousarray(frames, dtype=np.float32))
+
     def detect(self, depth_mm: np.ndarray, max_hands: int) -> np.ndarray:
         """Return (K, 4) hands: u, v (pixels), centre depth (mm), score; best first."""
-        output = self._run(detector_input(depth_mm)[None])[0]
+        output = self.infer(detector_input(depth_mm)[None])[0]
         return decode_centers(output, depth_mm.shape, max_hands, self.config.min_score)
 
     def locate_hands(self, depth_mm: np.ndarray, camera: CameraModel, max_hands: int,
