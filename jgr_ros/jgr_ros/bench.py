@@ -10,7 +10,7 @@ Stages (docs/performance.md has results and how to read them):
 - ``model``: JGR-P2O alone on crops of synthetic hands, for each backend the device has:
   batch-1 latency percentiles, throughput at batch 8 and 32, start-up time, and the largest
   deviation from the fp32 eager model in millimetres.
-- ``pipeline``: every stage of :class:`~jgr_ros.inference.HandPoseEstimator` on 640x480
+- ``pipeline``: every stage of :class:`~jgr_ros.pipeline.HandPoseEstimator` on 640x480
   synthetic RealSense D435 frames, plus decoding the 16UC1 message bytes and building the
   HandPoseArray message (when rclpy and jgr_msgs import), in two modes: ``search`` (tracking
   off, independent frames: every frame is searched and refined) and ``tracking`` (a hand moving
@@ -47,20 +47,16 @@ from jgr_ros.camera import CameraModel
 from jgr_ros.center_net import CenterRefineNet
 from jgr_ros.depth import decode_depth, encode_depth
 from jgr_ros.errors import InputError
-from jgr_ros.inference import (
-    BACKENDS,
-    DEFAULT_CENTER_MODEL,
-    DEFAULT_POSE_MODEL,
-    EstimatorConfig,
-    HandPoseEstimator,
-    HandPoseResult,
-    PoseModel,
-    resolve_backend,
-    select_device,
-    shipped_model_path,
-)
 from jgr_ros.model import JGRP2O
 from jgr_ros.model_file import ModelInfo, save_model
+from jgr_ros.networks import (
+    DEFAULT_CENTER_MODEL,
+    DEFAULT_POSE_MODEL,
+    PoseModel,
+    shipped_model_path,
+)
+from jgr_ros.pipeline import EstimatorConfig, HandPoseEstimator, HandPoseResult
+from jgr_ros.runtime import BACKENDS, resolve_backend, select_device
 from jgr_ros.skeletons import get_skeleton
 from jgr_ros.synthetic.cameras import get_camera_preset
 from jgr_ros.synthetic.generator import SyntheticFrame, SyntheticHandGenerator

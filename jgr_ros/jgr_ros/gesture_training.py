@@ -29,8 +29,9 @@ import time
 
 from jgr_ros.gestures import gesture_features, NO_GESTURE
 from jgr_ros.handedness import chirality_features, LEFT, RIGHT
-from jgr_ros.inference import EstimatorConfig, HandPoseEstimator, shipped_model_path
 from jgr_ros.mlp import fit_mlp, FitConfig, Mlp, save_mlps
+from jgr_ros.networks import shipped_model_path
+from jgr_ros.pipeline import EstimatorConfig, HandPoseEstimator
 from jgr_ros.skeletons import get_skeleton, Skeleton
 from jgr_ros.synthetic import GESTURES, get_camera_preset, SyntheticConfig, SyntheticHandGenerator
 from jgr_ros.synthetic.scene import WORLDS

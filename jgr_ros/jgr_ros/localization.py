@@ -21,8 +21,8 @@ Find the hand in a depth image without any external centre: the nearest sizeable
 4. The centre is the 3-D centroid (mm) of those points, i.e. of the visible hand surface.
 
 With a tracking prior the search first takes only blobs reaching into the prior's neighbourhood
-(each still measured whole), then falls back to the whole image. :func:`refine_center`
-improves the centre with a learned regressor (DeepPrior++ style).
+(each still measured whole), then falls back to the whole image. The centre is refined next by
+a learned regressor (:func:`jgr_ros.networks.refine_center`).
 """
 
 from dataclasses import dataclass, field
@@ -32,7 +32,7 @@ from typing import Callable
 
 import cv2
 from jgr_ros.camera import CameraModel
-from jgr_ros.crop import as_center_mm, as_cube_mm, crop_hand, CubeLike
+from jgr_ros.crop import as_center_mm
 from jgr_ros.depth import check_depth_image
 from jgr_ros.errors import InputError
 import numpy as np
@@ -233,27 +233,6 @@ class HandLocalizer:
         in_band = ((depth_mm >= self.config.min_depth_mm)
                    & (depth_mm <= near_mm + self.config.band_mm))
         return blocks.astype(bool) & in_band
-
-
-def refine_center(depth_mm: np.ndarray, camera: CameraModel, center_mm: np.ndarray,
-                  cube_mm: CubeLike, predict_offset: Callable[[np.ndarray], np.ndarray],
-                  iterations: int = 2, crop_size: int = 128) -> np.ndarray:
-    """
-    Refine a hand centre DeepPrior++-style with a learned offset regressor.
-
-    Each iteration crops a ``crop_size`` normalised crop around the current centre and calls
-    ``predict_offset(crop_image)`` -> (3,) offset of the true centre, camera frame, in units of
-    cube / 2; the centre moves by ``offset * cube_mm / 2``. Returns the refined (3,) centre, mm.
-    """
-    center = as_center_mm(center_mm)
-    cube = as_cube_mm(cube_mm)
-    for _ in range(iterations):
-        crop = crop_hand(depth_mm, camera, center, cube, size=crop_size)
-        offset = np.asarray(predict_offset(crop.image), dtype=np.float64)
-        if offset.shape != (3,) or not np.all(np.isfinite(offset)):
-            raise InputError(f'predict_offset must return 3 finite values, got {offset}')
-        center = as_center_mm(center + offset * cube / 2.0)
-    return center
 
 
 def _solidity(pixels_uv: np.ndarray) -> float:

@@ -26,7 +26,7 @@ import pathlib
 import sys
 
 from jgr_ros.hand_frame import wrist_frame
-from jgr_ros.inference import EstimatorConfig, HandPoseEstimator
+from jgr_ros.pipeline import EstimatorConfig, HandPoseEstimator
 from jgr_ros.skeletons import get_skeleton, Skeleton
 from jgr_ros.smoothing import OneEuroConfig, OneEuroFilter
 from jgr_ros.synthetic import (

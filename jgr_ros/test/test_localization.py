@@ -1,5 +1,5 @@
 # Copyright 2026 jgr_ros contributors. MIT License.
-"""Hand localisation on synthetic scenes and real frames, and centre refinement."""
+"""Hand localisation on synthetic scenes and real frames."""
 
 import re
 
@@ -7,7 +7,7 @@ import cv2
 from jgr_ros.camera import CameraModel
 from jgr_ros.crop import crop_hand, crop_preview, HandCrop, image_to_crop
 from jgr_ros.errors import InputError
-from jgr_ros.localization import HandLocalizer, LocalizerConfig, refine_center
+from jgr_ros.localization import HandLocalizer, LocalizerConfig
 import numpy as np
 import pytest
 
@@ -168,32 +168,6 @@ def test_malformed_depth_raises(depth_mm, message):
 def test_invalid_config_raises(settings, message):
     with pytest.raises(InputError, match=message):
         LocalizerConfig(**settings)
-
-
-def _near_pixels_offset(crop_image: np.ndarray) -> np.ndarray:
-    """
-    Offset of the crop's foreground centroid from the crop centre, in cube / 2 units.
-
-    A hand-written stand-in for the learned regressor: u, v in [0, 1] span the cube's x, y
-    (image y is down here: fy > 0), z is already normalised.
-    """
-    rows, cols = np.nonzero(crop_image < 0.99)
-    side = crop_image.shape[0] - 1
-    return np.array([cols.mean() / side * 2 - 1, rows.mean() / side * 2 - 1,
-                     crop_image[rows, cols].mean()])
-
-
-def test_refine_center_moves_the_centre_onto_the_object():
-    depth_mm = np.zeros((CAMERA.height, CAMERA.width), np.float32)
-    _paint(depth_mm, lambda x, y: (x - 10) ** 2 + (y + 20) ** 2 <= 60 ** 2, lambda x, y: 650.0)
-    start_mm = np.array([50.0, -60.0, 620.0])
-    refined_mm = refine_center(depth_mm, CAMERA, start_mm, 300.0, _near_pixels_offset,
-                               iterations=3)
-    np.testing.assert_allclose(refined_mm, [10.0, -20.0, 650.0], atol=2.0)
-    assert np.all(refine_center(depth_mm, CAMERA, start_mm, 300.0, _near_pixels_offset, 0)
-                  == start_mm)
-    with pytest.raises(InputError, match='3 finite values'):
-        refine_center(depth_mm, CAMERA, start_mm, 300.0, lambda image: np.zeros(2))
 
 
 def _joints_inside(crop: HandCrop, joints_uvd: np.ndarray) -> bool:

@@ -11,7 +11,7 @@ from jgr_msgs.msg import HandPose  # noqa: E402, I100
 from jgr_ros.camera import CameraModel  # noqa: E402
 from jgr_ros.crop import crop_hand  # noqa: E402
 from jgr_ros.errors import InputError  # noqa: E402
-from jgr_ros.inference import HandPoseResult  # noqa: E402
+from jgr_ros.pipeline import HandPoseResult  # noqa: E402
 from jgr_ros.ros.conversions import (  # noqa: E402
     camera_from_info_msg,
     camera_info_msg,

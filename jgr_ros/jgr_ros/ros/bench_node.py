@@ -18,7 +18,7 @@ import uuid
 from jgr_msgs.msg import HandPoseArray
 from jgr_ros import bench
 from jgr_ros.bench import BenchSettings, FRAME_ID, NODE_RATES_FPS, RosStages, summary_ms
-from jgr_ros.inference import HandPoseEstimator, HandPoseResult
+from jgr_ros.pipeline import HandPoseEstimator, HandPoseResult
 from jgr_ros.ros.conversions import (
     camera_info_msg,
     hand_pose_msg,

@@ -16,7 +16,7 @@ from jgr_ros.errors import InputError
 from jgr_ros.gestures import NO_GESTURE
 from jgr_ros.hand_frame import wrist_frame
 from jgr_ros.hand_state import HandReport
-from jgr_ros.inference import HandPoseResult
+from jgr_ros.pipeline import HandPoseResult
 from jgr_ros.skeletons import Skeleton
 from jgr_ros.units import MM_PER_M
 import numpy as np

@@ -26,7 +26,7 @@ import warnings
 from jgr_msgs.msg import HandPoseArray
 from jgr_ros.camera import CameraModel
 from jgr_ros.errors import InputError
-from jgr_ros.inference import EstimatorConfig, HandPoseEstimator
+from jgr_ros.pipeline import EstimatorConfig, HandPoseEstimator
 from jgr_ros.ros.conversions import (
     camera_info_msg,
     depth_from_image_msg,

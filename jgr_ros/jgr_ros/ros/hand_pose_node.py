@@ -30,12 +30,7 @@ from geometry_msgs.msg import PoseStamped
 from jgr_msgs.msg import HandPoseArray
 from jgr_ros.errors import InputError
 from jgr_ros.hand_state import HandClassifiers, HandState
-from jgr_ros.inference import (
-    HandPoseEstimator,
-    HandPoseResult,
-    load_estimator_with_cpu_fallback,
-    slower_backend_reason,
-)
+from jgr_ros.pipeline import HandPoseEstimator, HandPoseResult
 from jgr_ros.ros.camera_infos import CameraInfoCache
 from jgr_ros.ros.conversions import (
     depth_from_image_msg,
@@ -55,6 +50,7 @@ from jgr_ros.ros.parameters import (
     RUNTIME_PARAMETERS,
     RuntimeSettings,
 )
+from jgr_ros.runtime import load_estimator_with_cpu_fallback, slower_backend_reason
 from jgr_ros.skeletons import Skeleton
 import numpy as np
 from rcl_interfaces.msg import SetParametersResult

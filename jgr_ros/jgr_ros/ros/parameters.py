@@ -13,9 +13,10 @@ from typing import Any, Mapping
 
 from jgr_ros.gestures import DebounceConfig
 from jgr_ros.hand_state import HandStateConfig
-from jgr_ros.inference import BACKENDS, EstimatorConfig
 from jgr_ros.localization import ARM_TO_HAND_DIRECTION, LocalizerConfig
+from jgr_ros.pipeline import EstimatorConfig
 from jgr_ros.ros.markers import MarkerStyle
+from jgr_ros.runtime import BACKENDS
 from jgr_ros.smoothing import OneEuroConfig
 from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescriptor
 from rclpy.node import Node

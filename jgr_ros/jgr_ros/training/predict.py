@@ -18,7 +18,7 @@ from jgr_ros.camera import CameraModel
 from jgr_ros.depth import read_depth_file
 from jgr_ros.drawing import colorize_depth, draw_skeleton
 from jgr_ros.errors import InputError
-from jgr_ros.inference import HandPoseEstimator, HandPoseResult
+from jgr_ros.pipeline import HandPoseEstimator, HandPoseResult
 from jgr_ros.units import MM_PER_M
 import numpy as np
 

@@ -15,7 +15,7 @@ import pathlib
 
 import cv2
 from jgr_ros.depth import read_depth_file
-from jgr_ros.inference import EstimatorConfig, HandPoseEstimator
+from jgr_ros.pipeline import EstimatorConfig, HandPoseEstimator
 from jgr_ros.skeletons import convert_joints, get_skeleton
 from jgr_ros.training.metrics import DATASET_CAMERAS
 from jgr_ros.training.predict import overlay

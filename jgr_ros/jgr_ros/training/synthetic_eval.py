@@ -28,7 +28,8 @@ from dataclasses import dataclass
 import json
 import pathlib
 
-from jgr_ros.inference import CenterRefiner, HandPoseEstimator, PoseModel
+from jgr_ros.networks import CenterRefiner, PoseModel
+from jgr_ros.pipeline import HandPoseEstimator
 from jgr_ros.synthetic.scene import SyntheticConfig
 from jgr_ros.training.datasets import LabelledFrame, SyntheticFrames
 from jgr_ros.training.evaluate import (

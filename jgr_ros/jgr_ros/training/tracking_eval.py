@@ -16,7 +16,7 @@ import argparse
 import json
 import pathlib
 
-from jgr_ros.inference import EstimatorConfig, HandPoseEstimator
+from jgr_ros.pipeline import EstimatorConfig, HandPoseEstimator
 from jgr_ros.synthetic import get_camera_preset, motion_frames, MotionConfig
 from jgr_ros.synthetic.scene import WORLDS
 from jgr_ros.training.metrics import mean_error_mm, success_rate

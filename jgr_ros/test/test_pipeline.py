@@ -7,14 +7,8 @@ The moving hand is a synthetic video (jgr_ros.synthetic.motion) at 60 Hz and 0.3
 from dataclasses import replace
 
 from jgr_ros.errors import InputError
-from jgr_ros.inference import (
-    CenterRefiner,
-    EstimatorConfig,
-    HandPoseEstimator,
-    HandPoseResult,
-    PoseModel,
-    slower_backend_reason,
-)
+from jgr_ros.networks import CenterRefiner, PoseModel
+from jgr_ros.pipeline import EstimatorConfig, HandPoseEstimator, HandPoseResult
 from jgr_ros.synthetic import get_camera_preset, motion_frames, MotionConfig, SyntheticConfig
 import numpy as np
 import pytest
@@ -150,13 +144,6 @@ def test_a_new_camera_model_forgets_the_followed_hand(networks, moving_hand):
     assert following.estimate(second.depth_mm, second.camera).tracked
     other_camera = replace(second.camera, fx=second.camera.fx * 1.01)
     assert not following.estimate(second.depth_mm, other_camera).tracked
-
-
-def test_the_ready_line_names_a_slower_backend_and_why(networks):
-    torchscript = PoseModel(None, 'cpu', backend='torchscript')
-    assert 'onnxruntime' in slower_backend_reason('auto', torchscript)
-    assert slower_backend_reason('torchscript', torchscript) == ''   # asked for
-    assert slower_backend_reason('auto', networks[0]) == ''           # onnxruntime here
 
 
 def test_noise_after_a_followed_hand_is_no_hand(networks, moving_hand):
