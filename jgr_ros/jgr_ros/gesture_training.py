@@ -77,8 +77,8 @@ def render_and_predict(seeds: range, estimator: HandPoseEstimator, config: Synth
     predicted, truth, gestures, sides = [], [], [], []
     for seed in seeds:
         frame = generators[seed % len(generators)].frame(seed)
-        result = estimator.estimate(frame.depth_mm.astype(np.float32), frame.camera)
-        predicted.append(result.joints_mm / MM_PER_M if result.found
+        result = estimator.estimate(frame.depth_mm.astype(np.float32), frame.camera).best
+        predicted.append(result.joints_mm / MM_PER_M if result is not None
                          else np.full((joints, 3), np.nan))
         truth.append(frame.joints_mm / MM_PER_M)
         gestures.append(frame.gesture or NO_GESTURE)
@@ -194,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     estimator = HandPoseEstimator.from_files(args.model, args.center_model, 'cpu',
-                                             EstimatorConfig(tracking=False))
+                                             EstimatorConfig(tracking=False, max_hands=1))
     skeleton = get_skeleton(estimator.skeleton.name)
     config = WORLDS[args.world](gesture_probability=GESTURE_SHARE)
     started_s = time.monotonic()

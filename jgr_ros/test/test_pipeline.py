@@ -1,14 +1,15 @@
 # Copyright 2026 jgr_ros contributors. MIT License.
 """
-HandPoseEstimator with the shipped models: searching, and following a moving hand.
+HandPoseEstimator with the shipped models: searching, following a moving hand, several hands.
 
-The moving hand is a synthetic video (jgr_ros.synthetic.motion) at 60 Hz and 0.3 m/s.
+The moving hand is a synthetic video (jgr_ros.synthetic.motion) at 60 Hz and 0.3 m/s. The
+single-hand tests run with ``max_hands=1`` (no search for a second hand while one is followed).
 """
 from dataclasses import replace
 
 from jgr_ros.errors import InputError
 from jgr_ros.networks import CenterRefiner, PoseModel
-from jgr_ros.pipeline import EstimatorConfig, HandPoseEstimator, HandPoseResult
+from jgr_ros.pipeline import EstimatorConfig, HandPoseEstimator, HandPoseFrame
 from jgr_ros.synthetic import get_camera_preset, motion_frames, MotionConfig, SyntheticConfig
 import numpy as np
 import pytest
@@ -31,16 +32,17 @@ def moving_hand() -> list:
 
 
 def estimator(networks, **config) -> HandPoseEstimator:
-    return HandPoseEstimator(*networks, EstimatorConfig(**config))
+    """Return an estimator of one hand per frame unless ``config`` says otherwise."""
+    return HandPoseEstimator(*networks, EstimatorConfig(**{'max_hands': 1, **config}))
 
 
-def run(estimator: HandPoseEstimator, frames) -> list[HandPoseResult]:
+def run(estimator: HandPoseEstimator, frames) -> list[HandPoseFrame]:
     return [estimator.estimate(frame.depth_mm.astype(np.float32), frame.camera)
             for frame in frames]
 
 
-def mean_error_mm(result: HandPoseResult, frame) -> float:
-    return float(np.linalg.norm(result.joints_mm - frame.joints_mm, axis=1).mean())
+def mean_error_mm(result: HandPoseFrame, frame) -> float:
+    return float(np.linalg.norm(result.best.joints_mm - frame.joints_mm, axis=1).mean())
 
 
 def test_tracking_follows_a_moving_hand_without_searching(networks, moving_hand):
@@ -57,10 +59,10 @@ def test_a_followed_frame_starts_where_the_last_one_moved_on_to(networks, moving
     hand = estimator(networks, tracking_refine_iterations=0)
     first, second, third = run(hand, moving_hand[:3])
     skeleton = hand.skeleton
-    centers = [skeleton.hand_center(result.joints_mm) for result in (first, second)]
-    np.testing.assert_allclose(second.detected_center_mm, centers[0])
-    np.testing.assert_allclose(third.detected_center_mm, 2 * centers[1] - centers[0])
-    np.testing.assert_allclose(third.center_mm, third.detected_center_mm)   # not refined
+    centers = [skeleton.hand_center(result.best.joints_mm) for result in (first, second)]
+    np.testing.assert_allclose(second.best.detected_center_mm, centers[0])
+    np.testing.assert_allclose(third.best.detected_center_mm, 2 * centers[1] - centers[0])
+    np.testing.assert_allclose(third.best.center_mm, third.best.detected_center_mm)   # as is
 
 
 def test_without_tracking_every_frame_is_searched(networks, moving_hand):
@@ -73,9 +75,9 @@ def test_a_hand_that_leaves_ends_the_following(networks, moving_hand):
     hand = estimator(networks)
     run(hand, moving_hand[:2])
     gone = hand.estimate(np.zeros((CAMERA.height, CAMERA.width), np.float32), CAMERA)
-    assert not gone.found and not gone.tracked
+    assert not gone.hands and not gone.tracked
     back = hand.estimate(moving_hand[2].depth_mm.astype(np.float32), CAMERA)
-    assert back.found and not back.tracked and 'localize' in back.timings_ms
+    assert back.hands and not back.tracked and 'localize' in back.timings_ms
 
 
 def test_a_wall_the_hand_left_behind_ends_the_following(networks, moving_hand):
@@ -84,9 +86,9 @@ def test_a_wall_the_hand_left_behind_ends_the_following(networks, moving_hand):
     hand = estimator(networks)
     result = hand.estimate(first.depth_mm.astype(np.float32), CAMERA)
     wall_mm = np.full((CAMERA.height, CAMERA.width),
-                      hand.skeleton.hand_center(result.joints_mm)[2], np.float32)
+                      hand.skeleton.hand_center(result.best.joints_mm)[2], np.float32)
     on_wall = hand.estimate(wall_mm, CAMERA)
-    assert not on_wall.found and not on_wall.tracked
+    assert not on_wall.hands and not on_wall.tracked
     assert 'not a hand' in on_wall.reason
 
 
@@ -127,14 +129,14 @@ def test_negative_refinement_is_refused():
 
 def test_a_hand_below_min_score_is_no_hand_and_is_not_followed(networks, moving_hand):
     frame = moving_hand[0]
-    found = estimator(networks).estimate(frame.depth_mm, frame.camera)
-    assert found.found and found.score > EstimatorConfig().min_score
+    found = estimator(networks).estimate(frame.depth_mm, frame.camera).best
+    assert found.score > EstimatorConfig().min_score
     strict = estimator(networks, min_score=min(1.0, found.score + 1e-3))
     rejected = strict.estimate(frame.depth_mm, frame.camera)
-    assert not rejected.found and 'min_score' in rejected.reason
+    assert not rejected.hands and 'min_score' in rejected.reason
     assert not strict.estimate(frame.depth_mm, frame.camera).tracked
     noise = np.random.default_rng(0).uniform(350.0, 900.0, frame.depth_mm.shape)
-    assert not estimator(networks).estimate(noise.astype(np.float32), frame.camera).found
+    assert not estimator(networks).estimate(noise.astype(np.float32), frame.camera).hands
 
 
 def test_a_new_camera_model_forgets_the_followed_hand(networks, moving_hand):
@@ -152,7 +154,7 @@ def test_noise_after_a_followed_hand_is_no_hand(networks, moving_hand):
     rng = np.random.default_rng(1)
     shape, camera = moving_hand[1].depth_mm.shape, moving_hand[1].camera
     random_depth = rng.uniform(350.0, 900.0, shape).astype(np.float32)
-    assert not following.estimate(random_depth, camera).found
+    assert not following.estimate(random_depth, camera).hands
     following.estimate(moving_hand[0].depth_mm, moving_hand[0].camera)
     noise_wall = (600.0 + rng.uniform(-30.0, 30.0, shape)).astype(np.float32)
-    assert not following.estimate(noise_wall, camera).found
+    assert not following.estimate(noise_wall, camera).hands
