@@ -112,3 +112,44 @@ def test_the_narrow_world_draws_none_of_the_wide_knobs():
 def test_invalid_wide_knobs_are_input_errors(kwargs):
     with pytest.raises(InputError):
         SyntheticConfig(**kwargs)
+
+
+TWO_HANDS = replace(IDEAL, two_hand_probability=1.0)
+
+
+def test_a_second_hand_stands_beside_the_first_labelled_and_clear_of_it():
+    scenes = _scenes(TWO_HANDS, 40)
+    with_two = [scene for scene in scenes if scene.more_hands]
+    assert len(with_two) >= 36   # a few draws find no room
+    for scene in with_two:
+        second = scene.more_hands[0]
+        first_m, second_m = MANO.hand_center(scene.joints_m), MANO.hand_center(second.joints_m)
+        u, v = CAMERA.project(second_m[None])[0]
+        assert 0 <= u < CAMERA.width and 0 <= v < CAMERA.height
+        assert abs(second_m[2] - first_m[2]) < 0.8
+        assert np.linalg.norm(second_m - first_m) > 0.05
+        assert second.handedness in ('left', 'right')
+    other_side = [scene.more_hands[0].handedness != scene.handedness for scene in with_two]
+    assert np.mean(other_side) > 0.6
+
+
+def test_the_second_hands_joints_lie_inside_or_behind_the_visible_surface():
+    generator = SyntheticHandGenerator(CAMERA, TWO_HANDS)
+    checked = 0
+    for seed in range(20):
+        frame = generator.frame(seed)
+        assert frame.all_joints_mm.shape == (1 + len(frame.more_hands), 21, 3)
+        for hand in frame.more_hands:
+            for u, v, z_mm in hand.joints_uvd:
+                col, row = int(np.rint(u)), int(np.rint(v))
+                if not (0 <= col < CAMERA.width and 0 <= row < CAMERA.height):
+                    continue
+                window = frame.depth_mm[max(row - 1, 0):row + 2, max(col - 1, 0):col + 2]
+                assert float(window[window > 0].min()) <= z_mm + 2.0, (seed, u, v, z_mm)
+                checked += 1
+    assert checked > 18 * 21 * 0.8
+
+
+def test_without_a_second_hand_nothing_more_is_drawn():
+    one = _scenes(IDEAL, 5)
+    assert all(scene.more_hands == () for scene in one)

@@ -19,8 +19,18 @@ import numpy as np
 
 
 @dataclass(frozen=True)
+class HandLabel:
+    """The ground truth of a hand beyond the first one of a frame."""
+
+    joints_mm: np.ndarray    # (21, 3) float32 mano21, camera optical frame, millimetres
+    joints_uvd: np.ndarray   # (21, 3) float32: u, v (pixels), depth (mm)
+    gesture: str
+    handedness: str
+
+
+@dataclass(frozen=True)
 class SyntheticFrame:
-    """One rendered depth frame with the hand's ground truth."""
+    """One rendered depth frame with the ground truth of its hand (and any more hands)."""
 
     depth_mm: np.ndarray     # (H, W) uint16, 0 = invalid
     camera: CameraModel      # pinhole, no distortion
@@ -28,6 +38,12 @@ class SyntheticFrame:
     joints_uvd: np.ndarray   # (21, 3) float32: u, v (pixels), depth (mm)
     gesture: str             # gesture label, '' for a natural random pose
     handedness: str          # 'left' or 'right'
+    more_hands: tuple[HandLabel, ...] = ()
+
+    @property
+    def all_joints_mm(self) -> np.ndarray:
+        """(K, 21, 3) joints of every labelled hand, the first hand first."""
+        return np.stack([self.joints_mm] + [hand.joints_mm for hand in self.more_hands])
 
     def joints_in(self, layout: str) -> np.ndarray:
         """Return ``joints_mm`` in another layout (nyu14, icvl16, msra21); NaN where none maps."""
@@ -63,9 +79,15 @@ class SyntheticHandGenerator:
             depth_mm = simulate_sensor(depth_m, self.camera, rng, self.config.sensor, objects)
         else:
             depth_mm = ideal_depth_mm(depth_m, self.config.sensor.max_range_m)
-        joints_uvd = self.camera.project_uvd(scene.joints_m) * [1.0, 1.0, MM_PER_M]
-        return SyntheticFrame(depth_mm, self.camera, scene.joints_m * np.float32(MM_PER_M),
-                              joints_uvd.astype(np.float32), scene.gesture, scene.handedness)
+        more_hands = tuple(HandLabel(*self._joints(hand.joints_m), hand.gesture, hand.handedness)
+                           for hand in scene.more_hands)
+        return SyntheticFrame(depth_mm, self.camera, *self._joints(scene.joints_m),
+                              scene.gesture, scene.handedness, more_hands)
+
+    def _joints(self, joints_m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Return float32 (joints_mm, joints_uvd) of (J, 3) joints in metres."""
+        joints_uvd = self.camera.project_uvd(joints_m) * [1.0, 1.0, MM_PER_M]
+        return (joints_m * np.float32(MM_PER_M)).astype(np.float32), joints_uvd.astype(np.float32)
 
 
 def _finite_box(depth_m: np.ndarray) -> tuple[slice, slice]:

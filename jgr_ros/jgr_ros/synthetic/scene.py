@@ -8,8 +8,9 @@ chest-mounted camera); its forearm may enter from any side and the hand may be c
 image border. Hands differ in shape per part. The clutter is optional: an object held in the
 hand, a body behind it (torso and upper arm), a wall, a table with objects on it, distractor
 objects, and hard negatives nearer than the hand (see :mod:`~jgr_ros.synthetic.objects`).
-Everything is in the camera optical frame (x right, y down, z forward), metres. Only the hand
-carries labels; the network learns to ignore the rest.
+With ``two_hand_probability`` a second labelled hand (the other one, mostly) stands beside
+the first at a similar depth. Everything is in the camera optical frame (x right, y down, z
+forward), metres. Only the hands carry labels; the network learns to ignore the rest.
 """
 
 from dataclasses import dataclass, field, replace
@@ -30,6 +31,7 @@ from jgr_ros.synthetic.objects import (
     gap_m,
     hard_negative,
     held_object,
+    in_front_of_camera,
     MIN_GAP_M,
     MIN_Z_CLEARANCE_M,
     NEGATIVES,
@@ -57,13 +59,17 @@ _ELBOW_SPHERES = [SPHERE_NAMES.index('forearm_elbow_radial'),
 _HAND_ONLY_SPHERES = [i for i, name in enumerate(SPHERE_NAMES) if not name.startswith('forearm')]
 _PLACEMENT_MARGIN_PX = 8.0
 _MAX_ORIENTATION_TRIES = 20
+_MAX_SECOND_HAND_TRIES = 20
+# A second hand is the other hand (left beside right) this often, else the same side again.
+_OTHER_SIDE_PROBABILITY = 0.85
+_SECOND_HAND_DEPTH_SIGMA_M = 0.15
 
 
 _PROBABILITIES = ('gesture_probability', 'left_hand_probability', 'any_rotation_probability',
                   'egocentric_probability', 'partial_view_probability', 'held_object_probability',
                   'body_probability', 'wall_probability', 'table_probability',
                   'table_object_probability', 'distractor_probability', 'negative_probability',
-                  'sensor_probability')
+                  'two_hand_probability', 'sensor_probability')
 
 
 @dataclass(frozen=True)
@@ -78,7 +84,9 @@ class SyntheticConfig:
     With ``partial_view_probability`` the hand centre stays in the image but the fingers and
     the forearm may leave it. ``shape_variation`` draws each part of the hand (palm width and
     length, each finger's length and thickness) within 1 +- variation; None keeps the narrow
-    shapes of the first models. :meth:`narrow` is the world the first models knew.
+    shapes of the first models. :meth:`narrow` is the world the first models knew. With
+    ``two_hand_probability`` a second labelled hand joins (:attr:`Scene.more_hands`); the
+    'hand' negative is an unlabelled one, so a world for a hand detector leaves it out.
     """
 
     distance_range_m: tuple[float, float] = (0.2, 1.2)   # hand centre depth
@@ -99,6 +107,7 @@ class SyntheticConfig:
     distractor_probability: float = 0.3
     negative_probability: float = 0.35                    # a hard negative nearer than the hand
     negatives: tuple[str, ...] = NEGATIVES
+    two_hand_probability: float = 0.0                     # a second labelled hand beside it
     sensor_probability: float = 0.9                       # else ideal depth, mm-rounded
     sensor: SensorConfig = field(default_factory=SensorConfig)  # or its fields as a dict
 
@@ -155,8 +164,21 @@ WORLDS = {'wide': SyntheticConfig, 'narrow': SyntheticConfig.narrow}
 
 
 @dataclass(frozen=True)
+class LabelledHand:
+    """The labels of a hand beyond the first (camera frame, metres)."""
+
+    joints_m: np.ndarray           # (21, 3) mano21
+    gesture: str                   # '' for a natural random pose
+    handedness: str                # 'left' or 'right'
+
+
+@dataclass(frozen=True)
 class Scene:
-    """One hand in front of a camera, with the clutter around it (camera frame, metres)."""
+    """
+    One hand in front of a camera, with the clutter around it (camera frame, metres).
+
+    The meshes of ``more_hands`` are part of ``clutter`` (drawn alike); only their labels differ.
+    """
 
     hand: SphereMesh               # hand and forearm
     joints_m: np.ndarray           # (21, 3) mano21
@@ -164,6 +186,7 @@ class Scene:
     handedness: str                # 'left' or 'right'
     clutter: SphereMesh | None     # body and distractors, unlabelled
     planes: tuple[tuple[np.ndarray, float], ...]  # (normal, offset): {x : normal . x = offset}
+    more_hands: tuple[LabelledHand, ...] = ()
 
 
 def sample_scene(rng: np.random.Generator, camera: CameraModel, config: SyntheticConfig
@@ -194,12 +217,19 @@ def sample_scene(rng: np.random.Generator, camera: CameraModel, config: Syntheti
     hand = geometry.mesh.transformed(rotation, translation)
     joints_m = geometry.joints_m @ rotation.T + translation
     clutter = [held_object(joints_m, rotation, rng)] if holds_object else []
+    more_hands, hands = [], hand   # hands: every labelled hand's mesh, for the clearances
+    if _chance(rng, config.two_hand_probability):
+        second = _second_hand(rng, camera, config, hand, joints_m, handedness)
+        if second is not None:
+            clutter.append(second[0])
+            more_hands.append(second[1])
+            hands = SphereMesh.concatenate([hand, second[0]])
     if not egocentric and rng.random() < config.body_probability:
         clutter += _body(hand, handedness, rng)
     if rng.random() < config.distractor_probability:
-        clutter += _distractor(hand, joints_m, rng)
+        clutter += _distractor(hands, joints_m, rng)
     if _chance(rng, config.negative_probability):
-        negative = hard_negative(str(rng.choice(config.negatives)), hand, joints_m, camera, rng,
+        negative = hard_negative(str(rng.choice(config.negatives)), hands, joints_m, camera, rng,
                                  lambda r: _other_hand(r, config))
         clutter += [negative] if negative is not None else []
     planes = []
@@ -210,9 +240,10 @@ def sample_scene(rng: np.random.Generator, camera: CameraModel, config: Syntheti
         table = _table(occupied, rng)
         planes += table
         if table and _chance(rng, config.table_object_probability):
-            clutter += table_objects(table[0], hand, _MANO.hand_center(joints_m), rng)
+            clutter += table_objects(table[0], hands, _MANO.hand_center(joints_m), rng)
     return Scene(hand, joints_m.astype(np.float32), gesture, handedness,
-                 SphereMesh.concatenate(clutter) if clutter else None, tuple(planes))
+                 SphereMesh.concatenate(clutter) if clutter else None, tuple(planes),
+                 tuple(more_hands))
 
 
 def sample_pose(rng: np.random.Generator, config: SyntheticConfig, shape: HandShape
@@ -233,6 +264,48 @@ def _posed(pose: HandPose, shape: HandShape, handedness: str) -> HandGeometry:
     """Return the hand's geometry in its own frame, mirrored for a left hand."""
     geometry = pose_hand(pose, shape)
     return geometry.mirrored() if handedness == 'left' else geometry
+
+
+def _second_hand(rng: np.random.Generator, camera: CameraModel, config: SyntheticConfig,
+                 hand: SphereMesh, joints_m: np.ndarray, handedness: str
+                 ) -> tuple[SphereMesh, LabelledHand] | None:
+    """
+    Return a second hand (mesh with forearm, labels) beside the first, or None where none fits.
+
+    Mostly the other hand; posed and oriented as first hands are, at the first one's depth
+    +- 15 cm, its centre in the image and 0.7-1.5 times the two hands' radii from the first
+    one's centre there (side by side, possibly touching, never one hiding the other's middle),
+    clear of the first hand in 3-D.
+    """
+    other_side = {'left': 'right', 'right': 'left'}[handedness]
+    side = other_side if rng.random() < _OTHER_SIDE_PROBABILITY else handedness
+    shape = HandShape.sample(rng, config.hand_scale_range, config.shape_variation)
+    gesture, pose = sample_pose(rng, config, shape)
+    geometry = _posed(pose, shape, side)
+    first_m = _MANO.hand_center(joints_m)
+    own_center_m = _MANO.hand_center(geometry.joints_m)
+    first_uv = camera.project(first_m[None])[0]
+    for _ in range(_MAX_SECOND_HAND_TRIES):
+        depth_m = np.clip(first_m[2] + rng.normal(0.0, _SECOND_HAND_DEPTH_SIGMA_M),
+                          *config.distance_range_m)
+        radii_px = camera.fx * (_hand_radius_m(joints_m) / first_m[2]
+                                + _hand_radius_m(geometry.joints_m) / depth_m)
+        angle = rng.uniform(0.0, 2.0 * np.pi)
+        uv = first_uv + radii_px * rng.uniform(0.7, 1.5) * np.array([np.cos(angle), np.sin(angle)])
+        if not (0.0 <= uv[0] < camera.width and 0.0 <= uv[1] < camera.height):
+            continue
+        rotation = sample_orientation(rng, config.any_rotation_probability)
+        translation = _center_at(camera, uv, depth_m) - rotation @ own_center_m
+        mesh = geometry.mesh.transformed(rotation, translation)
+        if in_front_of_camera(mesh) and gap_m(mesh, hand) > MIN_GAP_M:
+            second_joints_m = geometry.joints_m @ rotation.T + translation
+            return mesh, LabelledHand(second_joints_m.astype(np.float32), gesture, side)
+    return None
+
+
+def _hand_radius_m(joints_m: np.ndarray) -> float:
+    """Return the farthest joint's distance from the hand centre (metres)."""
+    return float(np.max(np.linalg.norm(joints_m - _MANO.hand_center(joints_m), axis=1)))
 
 
 def _forearm_to_distal(mesh: SphereMesh) -> np.ndarray:
