@@ -19,6 +19,8 @@ from jgr_ros.ros.hand_pose_node import HandPoseNode
 from jgr_ros.skeletons import get_skeleton
 from jgr_ros.synthetic import (
     get_camera_preset,
+    motion_frames,
+    MotionConfig,
     SyntheticConfig,
     SyntheticFrame,
     SyntheticHandGenerator,
@@ -33,6 +35,9 @@ from visualization_msgs.msg import MarkerArray
 
 CAMERA_PRESET = 'realsense_d435_640x480'
 FRAME_ID = 'camera_depth_optical_frame'
+FRAME_CONFIG = SyntheticConfig.narrow(distance_range_m=(0.35, 0.9), distractor_probability=0.0)
+# A moving hand at 30 fps: about 20 mm per frame, one track throughout.
+MOTION_RATE_HZ, MOTION = 30.0, MotionConfig(speed_m_s=0.6)
 
 
 def write_tiny_models(directory: pathlib.Path) -> tuple[pathlib.Path, pathlib.Path]:
@@ -59,8 +64,14 @@ def write_tiny_models(directory: pathlib.Path) -> tuple[pathlib.Path, pathlib.Pa
 @functools.lru_cache(maxsize=64)
 def synthetic_frame(seed: int) -> SyntheticFrame:
     """Return a synthetic frame, one hand and no distractor in front (cached for reuse)."""
-    config = SyntheticConfig.narrow(distance_range_m=(0.35, 0.9), distractor_probability=0.0)
-    return SyntheticHandGenerator(get_camera_preset(CAMERA_PRESET), config).frame(seed)
+    return SyntheticHandGenerator(get_camera_preset(CAMERA_PRESET), FRAME_CONFIG).frame(seed)
+
+
+@functools.lru_cache(maxsize=8)
+def moving_hand(seed: int, count: int) -> tuple[SyntheticFrame, ...]:
+    """Return ``count`` frames of a hand moving at 0.6 m/s, 30 fps (cached for reuse)."""
+    return tuple(motion_frames(get_camera_preset(CAMERA_PRESET), seed, count, MOTION_RATE_HZ,
+                               FRAME_CONFIG, MOTION))
 
 
 class NodeRig:
