@@ -124,6 +124,22 @@ def test_tracking_prior_picks_the_hand_near_it_and_falls_back_to_the_nearest():
     np.testing.assert_allclose(lost.center_mm, nearest.center_mm)
 
 
+def test_as_a_localiser_the_rules_find_one_hand_near_the_first_prior_that_has_one():
+    depth_mm = np.zeros((CAMERA.height, CAMERA.width), np.float32)
+    for x_mm, z_mm in ((-150.0, 600.0), (150.0, 700.0)):
+        _paint(depth_mm, lambda x, y, x0=x_mm: (np.abs(x - x0) <= 45) & (np.abs(y) <= 80),
+               lambda x, y, z=z_mm: z)
+    localizer = HandLocalizer()
+    (nearest,) = localizer.locate_hands(depth_mm, CAMERA, max_hands=2)
+    np.testing.assert_allclose(nearest.center_mm, [-150.0, 0.0, 600.0], atol=3.0)
+    assert nearest.score == 1.0
+    priors_mm = ([0.0, 0.0, 1200.0], [140.0, 10.0, 690.0])   # the first has nothing near it
+    (near_prior,) = localizer.locate_hands(depth_mm, CAMERA, 2, priors_mm)
+    np.testing.assert_allclose(near_prior.center_mm, [150.0, 0.0, 700.0], atol=3.0)
+    none = localizer.locate_hands(np.full_like(depth_mm, 3000.0), CAMERA, 2)
+    assert none == [] and 'no valid depth' in none.reason
+
+
 def test_a_wall_near_the_prior_is_measured_whole_and_is_no_hand():
     # The prior's neighbourhood holds only a piece of the wall, small enough to be a hand.
     wall_mm = np.full((CAMERA.height, CAMERA.width), 700.0, np.float32)
