@@ -219,8 +219,7 @@ def errors_by_true_hand_mm(result: HandPoseFrame, frame) -> list[float]:
                 for hand in result.hands) for joints_mm in frame.all_joints_mm]
 
 
-def test_two_hands_are_estimated_in_one_batch_best_first_with_their_own_tracks(networks,
-                                                                                two_hands):
+def test_two_hands_are_estimated_in_one_batch_best_first_with_own_tracks(networks, two_hands):
     pose_model, refiner = networks
     localizer = TrueCenters()
     # From the true centres as they are: the refiner, trained on one hand, pulls a crop next
