@@ -5,6 +5,7 @@ Test helpers for the ROS nodes: small untrained model files and a rig around a l
 The rig starts a real :class:`HandPoseNode` in the harness's isolated context, publishes depth
 and camera_info to it over DDS and records everything it publishes (and its /rosout lines).
 """
+from dataclasses import replace
 import functools
 import pathlib
 
@@ -25,6 +26,7 @@ from jgr_ros.synthetic import (
     SyntheticFrame,
     SyntheticHandGenerator,
 )
+from jgr_ros.synthetic.scene import sample_scene
 import numpy as np
 from rcl_interfaces.msg import Log
 from rclpy.parameter import Parameter
@@ -65,6 +67,21 @@ def write_tiny_models(directory: pathlib.Path) -> tuple[pathlib.Path, pathlib.Pa
 def synthetic_frame(seed: int) -> SyntheticFrame:
     """Return a synthetic frame, one hand and no distractor in front (cached for reuse)."""
     return SyntheticHandGenerator(get_camera_preset(CAMERA_PRESET), FRAME_CONFIG).frame(seed)
+
+
+def clutter_only_frame(seed: int, **probabilities: float) -> SyntheticFrame:
+    """
+    Return a frame of the synthetic world's clutter without its hand (moved out of range).
+
+    ``probabilities`` are SyntheticConfig fields (body, wall, table, distractor, ...); the
+    frame's labels are those of the hand that is not there.
+    """
+    config = replace(FRAME_CONFIG, **probabilities)
+    generator = SyntheticHandGenerator(get_camera_preset(CAMERA_PRESET), config)
+    rng = np.random.default_rng(seed)
+    scene = sample_scene(rng, generator.camera, config)
+    out_of_range = scene.hand.transformed(np.eye(3), np.array([0.0, 0.0, 30.0]))
+    return generator.render(replace(scene, hand=out_of_range), rng)
 
 
 @functools.lru_cache(maxsize=8)
