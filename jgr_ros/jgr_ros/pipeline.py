@@ -15,6 +15,7 @@ The estimation pipeline on one depth frame, free of ROS: up to ``max_hands`` han
 run in :mod:`jgr_ros.runtime`, the track ids come from :class:`jgr_ros.tracking.HandTracker`.
 """
 from dataclasses import dataclass, field
+import pathlib
 import time
 from typing import Sequence
 
@@ -63,12 +64,19 @@ class EstimatorConfig:
     tracking_refine_iterations: int = 1   # centre refinements on a followed hand
     min_score: float = DEFAULT_MIN_SCORE  # a hand scoring lower is no hand
     track_gate_mm: float = DEFAULT_GATE_MM   # a hand this near a track's centre continues it
+    # While every hand of the last frame is followed but fewer than max_hands, look for more
+    # every this many frames (a new hand shows up at most this many frames late); a search
+    # costs a localiser pass (1.2 ms for the rules on 640 x 480, docs/performance.md).
+    search_period_frames: int = 3
 
     def __post_init__(self) -> None:
         """Reject settings that cannot work, with the setting's name in the message."""
         for name in ('refine_iterations', 'tracking_refine_iterations'):
             if getattr(self, name) < 0:
                 raise InputError(f'{name} must be >= 0, got {getattr(self, name)}')
+        if self.search_period_frames < 1:
+            raise InputError(f'search_period_frames must be >= 1, got '
+                             f'{self.search_period_frames}')
         if not 0.0 <= self.min_score <= 1.0:
             raise InputError(f'min_score must be in [0, 1], got {self.min_score}')
         if not 1 <= self.max_hands <= MAX_HANDS_LIMIT:
@@ -158,7 +166,7 @@ def joint_confidences(joints_uvd: np.ndarray, depth_mm: np.ndarray) -> np.ndarra
     return np.where(inside & (observed > 0), confidence, 0.5).astype(np.float32)
 
 
-def load_detector(kind: str, path=None, device: str = 'auto',
+def load_detector(kind: str, path: str | pathlib.Path | None = None, device: str = 'auto',
                   backend: str = 'auto') -> Localizer | None:
     """Return the learned detector for ``kind`` 'learned' (None: the shipped file), else None."""
     if kind != 'learned':
@@ -201,8 +209,9 @@ class HandPoseEstimator:
     ``min_score``.
 
     While fewer than ``max_hands`` hands were followed, the localiser searches the image (near
-    the lost hands first); its detections within :data:`SAME_HAND_MM` of a followed hand are
-    that hand and skipped. Then the best ``max_hands`` hands are kept (of two within
+    the lost hands first): at once without a followed hand or when one was lost, else every
+    ``search_period_frames`` frames. Its detections within :data:`SAME_HAND_MM` of a followed
+    hand are that hand and skipped. Then the best ``max_hands`` hands are kept (of two within
     :data:`SAME_HAND_MM`, the better one) and :class:`HandTracker` gives each its track id.
     """
 
@@ -224,15 +233,18 @@ class HandPoseEstimator:
         self.localizer: Localizer = (detector if self.config.detector == 'learned'
                                      else HandLocalizer(self.config.localizer))
         self.tracker = tracker or HandTracker(self.config.track_gate_mm)
-        self.tracker.gate_mm = self.config.track_gate_mm
+        self.tracker.gate_mm = self.config.track_gate_mm   # a shared tracker takes our gate
         self._followed_mm: list[np.ndarray] = []     # where to look for last frame's hands
         self._last_centers_mm: list[np.ndarray] = []   # their centres, for the search
         self._camera: CameraModel | None = None        # the camera of the last frame
+        self._frames_unsearched = 0                    # frames since the last search
 
     @classmethod
-    def from_files(cls, model_path=None, center_model_path=None, device: str = 'auto',
+    def from_files(cls, model_path: str | pathlib.Path | None = None,
+                   center_model_path: str | pathlib.Path | None = None, device: str = 'auto',
                    config: EstimatorConfig | None = None, backend: str = 'auto',
-                   detector_model_path=None) -> 'HandPoseEstimator':
+                   detector_model_path: str | pathlib.Path | None = None
+                   ) -> 'HandPoseEstimator':
         """Load the networks (None: the shipped files); missing files raise InputError."""
         config = config or EstimatorConfig()
         return cls(PoseModel(model_path, device, backend=backend),
@@ -267,18 +279,29 @@ class HandPoseEstimator:
         watch = _Stopwatch()
         results = self._estimate_at(depth_mm, camera, self._followed_mm,
                                     self.config.tracking_refine_iterations, watch, True)
-        hands = [hand for hand in results if self._scores(hand)]
-        for hand in hands:
-            hand.tracked = True
+        hands = [hand for hand in results if self._is_hand(hand)]
+        lost_mm = [center for center, hand in zip(self._last_centers_mm, results)
+                   if not self._is_hand(hand)]
         reason = ''
-        if len(hands) < self.config.max_hands:
-            lost_mm = [center for center, hand in zip(self._last_centers_mm, results)
-                       if hand is None or not self._scores(hand)]
+        if self._searches(hands, lost_mm):
             found, reason = self._search(depth_mm, camera, hands, lost_mm, watch)
             hands += found
         hands = self._best(hands)
         self._remember(hands)
         return HandPoseFrame(hands, '' if hands else reason, watch.timings_ms)
+
+    def _searches(self, followed: list[HandPoseResult], lost_mm: list[np.ndarray]) -> bool:
+        """
+        Return whether this frame is searched for more hands (and count the frames).
+
+        Always without a followed hand or when one was lost; never with max_hands followed;
+        otherwise every ``search_period_frames`` frames.
+        """
+        searches = len(followed) < self.config.max_hands and (
+            not followed or lost_mm
+            or self._frames_unsearched + 1 >= self.config.search_period_frames)
+        self._frames_unsearched = 0 if searches else self._frames_unsearched + 1
+        return searches
 
     def _search(self, depth_mm: np.ndarray, camera: CameraModel,
                 followed: list[HandPoseResult], priors_mm: list[np.ndarray],
@@ -301,7 +324,7 @@ class HandPoseEstimator:
         if not results:
             return [], 'the candidate is no smooth surface (noise?)'
         best_score = max(hand.score for hand in results)
-        return ([hand for hand in results if self._scores(hand)],
+        return ([hand for hand in results if self._is_hand(hand)],
                 f'best candidate scored {best_score:.2f} < min_score {self.config.min_score:g}')
 
     def _estimate_at(self, depth_mm: np.ndarray, camera: CameraModel,
@@ -332,7 +355,7 @@ class HandPoseEstimator:
             results[index] = HandPoseResult(
                 camera.back_project_uvd(joints_uvd), joints_uvd,
                 joint_confidences(joints_uvd, depth_mm), centers_mm[index], starts_mm[index],
-                crops[index])
+                crops[index], tracked=followed)
         watch.lap('back_project')
         return results
 
@@ -354,7 +377,7 @@ class HandPoseEstimator:
         return (area_mm2 >= self.config.localizer.min_area_mm2
                 and filled <= MAX_HAND_FILL * in_image_fraction(crop))
 
-    def _scores(self, hand: HandPoseResult | None) -> bool:
+    def _is_hand(self, hand: HandPoseResult | None) -> bool:
         """Return whether ``hand`` is one: a result scoring at least min_score."""
         return hand is not None and hand.score >= self.config.min_score
 

@@ -258,8 +258,8 @@ def test_max_hands_keeps_the_best_scoring_hand(networks, two_hands):
 def test_followed_hands_are_not_searched_again_and_keep_their_ids(networks, two_hands):
     frame = two_hands[1]
     localizer = TrueCenters()
-    hands = HandPoseEstimator(*networks, EstimatorConfig(detector='learned', max_hands=3),
-                              localizer)
+    hands = HandPoseEstimator(*networks, EstimatorConfig(
+        detector='learned', max_hands=3, search_period_frames=1), localizer)
     localizer.centers_mm = true_centers_mm(frame)
     first = hands.estimate(frame.depth_mm, frame.camera)
     # The localiser now also offers a point near the first hand: the same hand, dropped.
@@ -275,10 +275,11 @@ def test_followed_hands_are_not_searched_again_and_keep_their_ids(networks, two_
 
 def test_with_room_for_two_a_single_hand_is_the_same_hand_as_with_room_for_one(networks,
                                                                                moving_hand):
-    one, two = (run(estimator(networks, max_hands=count), moving_hand[:6]) for count in (1, 2))
+    one, two = (run(estimator(networks, max_hands=count), moving_hand[:7]) for count in (1, 2))
     assert all(len(result.hands) == 1 for result in two)
     assert {result.best.track_id for result in two} == {two[0].best.track_id}
-    assert all('localize' in result.timings_ms for result in two)   # looking for a second
+    # Looking for a second hand every search_period_frames (3) frames.
+    assert ['localize' in result.timings_ms for result in two] == [True, False, False] * 2 + [True]
     for single, double in zip(one, two):
         np.testing.assert_array_equal(single.best.joints_mm, double.best.joints_mm)
         assert single.best.tracked == double.best.tracked
@@ -292,7 +293,8 @@ def test_a_frame_without_hands_gives_none_and_says_why(networks):
 
 def test_bad_settings_are_refused_with_their_names():
     for settings, name in (({'max_hands': 0}, 'max_hands'), ({'detector': 'magic'}, 'detector'),
-                           ({'track_gate_mm': 0.0}, 'track_gate_mm')):
+                           ({'track_gate_mm': 0.0}, 'track_gate_mm'),
+                           ({'search_period_frames': 0}, 'search_period_frames')):
         with pytest.raises(InputError, match=name):
             EstimatorConfig(**settings)
 

@@ -95,7 +95,7 @@ def test_crossing_hands_keep_their_track_ids(learned):
 
 
 def test_one_of_two_hands_that_leaves_and_returns_gets_a_new_id(learned):
-    both = two_hand_video(3, 6)
+    both = two_hand_video(3, 7)   # a returning hand is looked for every 3rd frame at least
     # The first hand of the video alone: the second one left.
     alone = MotionVideo(get_camera_preset(CAMERA_PRESET), 3, TWO_HANDS_RATE_HZ, FRAME_CONFIG,
                         MotionConfig(image_x_span=(0.0, 0.5)))

@@ -122,6 +122,9 @@ HAND_POSE_PARAMETERS = (
                   'the image while the crop still holds it'),
     ParameterSpec('tracking_refine_iterations', _ESTIMATOR.tracking_refine_iterations,
                   'centre-refinement iterations on a followed hand', (0, 10)),
+    ParameterSpec('search_period_frames', _ESTIMATOR.search_period_frames,
+                  'while every hand is followed but fewer than max_hands, search the image for '
+                  'more every this many frames (1: every frame)', (1, 1000)),
     ParameterSpec('track_gate_mm', _ESTIMATOR.track_gate_mm,
                   "a hand within this distance of a track's predicted centre continues the "
                   'track (keeps its track_id), mm', (1.0, 1000.0)),
@@ -165,7 +168,8 @@ class RuntimeSettings:
                                     tracking_refine_iterations=values[
                                         'tracking_refine_iterations'],
                                     min_score=values['min_score'],
-                                    track_gate_mm=values['track_gate_mm'])
+                                    track_gate_mm=values['track_gate_mm'],
+                                    search_period_frames=values['search_period_frames'])
         markers = MarkerStyle(joint_diameter_m=values['marker_scale_m'],
                               lifetime_s=values['marker_lifetime_s'],
                               finger_colors=values['marker_finger_colors'])
