@@ -55,6 +55,7 @@ class CenterRefineNet(nn.Module):
     """(B, 1, 128, 128) normalised crop -> (B, 3) offset of the hand centre in cube / 2 units."""
 
     input_size = INPUT_SIZE
+    input_shape = (INPUT_SIZE, INPUT_SIZE)   # (height, width)
 
     def __init__(self):
         super().__init__()

@@ -2,8 +2,9 @@
 """
 TorchScript and ONNX exports of a network's inference path (``model.infer``).
 
-Works for :class:`~jgr_ros.model.JGRP2O` ((B, 1, 96, 96) crop -> (B, J, 3) uvz) and
-:class:`~jgr_ros.center_net.CenterRefineNet` ((B, 1, 128, 128) crop -> (B, 3) offset). Both
+Works for :class:`~jgr_ros.model.JGRP2O` ((B, 1, 96, 96) crop -> (B, J, 3) uvz),
+:class:`~jgr_ros.center_net.CenterRefineNet` ((B, 1, 128, 128) crop -> (B, 3) offset) and
+:class:`~jgr_ros.detector_net.HandDetectorNet` ((B, 1, 120, 160) frame -> (B, 4, 30, 40)). All
 exports trace an eval-mode copy of the model (the caller's model is left as it is); the batch
 size is free. ONNX uses the TorchScript-based exporter (``dynamo=False``), which needs no
 ``onnxscript``; the exported graph has one input ``depth`` and one output ``output``.
@@ -82,10 +83,9 @@ def verify_export(model: nn.Module, path: PathLike, depth: Tensor, atol: float =
 
 
 def example_input(model: nn.Module, batch: int = 2) -> Tensor:
-    """Return a reproducible random normalised crop batch of the model's input size."""
+    """Return a reproducible random normalised batch of the model's input shape (H, W)."""
     generator = torch.Generator().manual_seed(0)
-    size = model.input_size
-    return torch.rand(batch, 1, size, size, generator=generator) * 2 - 1
+    return torch.rand(batch, 1, *model.input_shape, generator=generator) * 2 - 1
 
 
 def _inference_module(model: nn.Module) -> nn.Module:

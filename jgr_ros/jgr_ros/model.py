@@ -237,6 +237,7 @@ class JGRP2O(nn.Module):
     """
 
     input_size = INPUT_SIZE
+    input_shape = (INPUT_SIZE, INPUT_SIZE)   # (height, width)
 
     def __init__(self, num_joints: int, num_stacks: int = 2,
                  adjacency: Optional[np.ndarray] = None):

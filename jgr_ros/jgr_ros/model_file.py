@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Optional, Union
 
 from jgr_ros.center_net import CenterRefineNet
+from jgr_ros.detector_net import HandDetectorNet
 from jgr_ros.errors import InputError
 from jgr_ros.model import JGRP2O
 from jgr_ros.skeletons import get_skeleton
@@ -23,7 +24,9 @@ from torch import nn
 
 FORMAT = 'jgr_ros.model'
 FORMAT_VERSION = 1
-INPUT_SIZES = {'jgr_p2o': JGRP2O.input_size, 'center_refine': CenterRefineNet.input_size}
+# The detector's input is a 160 x 120 frame: its size is the width.
+INPUT_SIZES = {'jgr_p2o': JGRP2O.input_size, 'center_refine': CenterRefineNet.input_size,
+               'hand_detector': HandDetectorNet.input_size}
 MODEL_KINDS = tuple(INPUT_SIZES)
 # How the crops the shipped models expect are made (see jgr_ros.model.downsample_depth).
 DEFAULT_NORMALISATION = {'background': 'far_plane', 'range': [-1, 1],
@@ -73,6 +76,8 @@ def build_model(info: ModelInfo) -> nn.Module:
                          f'info says {info.num_joints}')
     if info.kind == 'center_refine':
         return CenterRefineNet()
+    if info.kind == 'hand_detector':
+        return HandDetectorNet()
     return JGRP2O(info.num_joints, info.num_stacks, adjacency=skeleton.adjacency())
 
 

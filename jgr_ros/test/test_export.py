@@ -1,6 +1,7 @@
 # Copyright 2026 jgr_ros contributors. MIT License.
 """TorchScript and ONNX exports agree with the eager model, at any batch size."""
 from jgr_ros.center_net import CenterRefineNet
+from jgr_ros.detector_net import HandDetectorNet
 from jgr_ros.export import (
     example_input,
     export_onnx,
@@ -76,3 +77,12 @@ def test_center_net_exports_and_is_left_in_train_mode(tmp_path):
     assert model.training and all(m.training for m in model.modules())
     assert verify_export(model, path, crops) <= 1e-4
     assert np.isfinite(run_exported(path, crops.numpy())).all()
+
+
+def test_hand_detector_exports_a_frame_network(tmp_path):
+    pytest.importorskip('onnxruntime', reason='onnxruntime is needed to run ONNX exports')
+    model = HandDetectorNet().eval()
+    frames = example_input(model, batch=2)
+    assert frames.shape == (2, 1, 120, 160)
+    path = export_onnx(model, tmp_path / 'detector.onnx')
+    assert verify_export(model, path, frames) <= 1e-4

@@ -135,3 +135,16 @@ def test_pooled_sources_hold_every_frame_of_each_world():
         pooled[5]
     with pytest.raises(ValueError, match='world'):
         sources.build({'type': 'synthetic', 'seeds': [0, 1], 'world': 'moon'}, 'mano21')
+
+
+@pytest.mark.slow
+def test_hand_detector_training_validates_and_exports(tmp_path):
+    data = {'type': 'synthetic_hands', 'seeds': [5000000, 5000008], 'no_hand_probability': 0.25}
+    config = write_config(tmp_path, kind='hand_detector', batch_size=4, epochs=1, data=data,
+                          val_data={**data, 'seeds': [2500, 2503]})
+    run = tmp_path / 'run'
+    assert main(['--config', config, '--output', str(run)]) == 0
+    records = [json.loads(line) for line in (run / 'metrics.jsonl').read_text().splitlines()]
+    assert 0.0 <= records[-1]['val_detection_error_mm'] <= 300.0
+    model, info = load_model(run / 'model.pt', expected_kind='hand_detector')
+    assert info.input_size == 160 and tuple(model.input_shape) == (120, 160)

@@ -6,7 +6,7 @@ Synthetic depth frames of hands with exact ground truth: the package's entry poi
 (same seed, same frame, bit for bit); ``sample(rng)`` draws from a running generator.
 """
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import cv2
 from jgr_ros.camera import CameraModel
@@ -39,6 +39,10 @@ class SyntheticFrame:
     gesture: str             # gesture label, '' for a natural random pose
     handedness: str          # 'left' or 'right'
     more_hands: tuple[HandLabel, ...] = ()
+    # (K, 3) float32 centres (mm) of unlabelled hands: clutter for the pose network, hands for
+    # a detector's test
+    unlabelled_hand_centers_mm: np.ndarray = field(
+        default_factory=lambda: np.zeros((0, 3), np.float32))
 
     @property
     def all_joints_mm(self) -> np.ndarray:
@@ -82,7 +86,8 @@ class SyntheticHandGenerator:
         more_hands = tuple(HandLabel(*self._joints(hand.joints_m), hand.gesture, hand.handedness)
                            for hand in scene.more_hands)
         return SyntheticFrame(depth_mm, self.camera, *self._joints(scene.joints_m),
-                              scene.gesture, scene.handedness, more_hands)
+                              scene.gesture, scene.handedness, more_hands,
+                              scene.unlabelled_hand_centers_m * np.float32(MM_PER_M))
 
     def _joints(self, joints_m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Return float32 (joints_mm, joints_uvd) of (J, 3) joints in metres."""
@@ -90,7 +95,9 @@ class SyntheticHandGenerator:
         return (joints_m * np.float32(MM_PER_M)).astype(np.float32), joints_uvd.astype(np.float32)
 
 
-def _finite_box(depth_m: np.ndarray) -> tuple[slice, slice]:
-    """(rows, columns) bounding box of the pixels with a surface."""
+def _finite_box(depth_m: np.ndarray) -> tuple[slice, slice] | None:
+    """(rows, columns) bounding box of the pixels with a surface; None without any."""
     u0, v0, width, height = cv2.boundingRect(np.isfinite(depth_m).view(np.uint8))
+    if width == 0 or height == 0:
+        return None
     return slice(v0, v0 + height), slice(u0, u0 + width)

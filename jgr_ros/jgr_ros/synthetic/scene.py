@@ -187,6 +187,8 @@ class Scene:
     clutter: SphereMesh | None     # body and distractors, unlabelled
     planes: tuple[tuple[np.ndarray, float], ...]  # (normal, offset): {x : normal . x = offset}
     more_hands: tuple[LabelledHand, ...] = ()
+    # (K, 3) centres of unlabelled hands (the 'hand' negative), clutter for the pose network
+    unlabelled_hand_centers_m: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))
 
 
 def sample_scene(rng: np.random.Generator, camera: CameraModel, config: SyntheticConfig
@@ -228,10 +230,15 @@ def sample_scene(rng: np.random.Generator, camera: CameraModel, config: Syntheti
         clutter += _body(hand, handedness, rng)
     if rng.random() < config.distractor_probability:
         clutter += _distractor(hands, joints_m, rng)
+    unlabelled_hands = []   # centres of 'hand' negatives: a detector's test must know them
     if _chance(rng, config.negative_probability):
+        drawn = []
         negative = hard_negative(str(rng.choice(config.negatives)), hands, joints_m, camera, rng,
-                                 lambda r: _other_hand(r, config))
+                                 lambda r: drawn.append(_other_hand(r, config)) or drawn[0])
         clutter += [negative] if negative is not None else []
+        if drawn and negative is not None:
+            # The hand was drawn centred at the origin and only translated into place.
+            unlabelled_hands.append(negative.centers_m[0] - drawn[0].centers_m[0])
     planes = []
     occupied = SphereMesh.concatenate([hand] + clutter)
     if rng.random() < config.wall_probability:
@@ -243,7 +250,7 @@ def sample_scene(rng: np.random.Generator, camera: CameraModel, config: Syntheti
             clutter += table_objects(table[0], hands, _MANO.hand_center(joints_m), rng)
     return Scene(hand, joints_m.astype(np.float32), gesture, handedness,
                  SphereMesh.concatenate(clutter) if clutter else None, tuple(planes),
-                 tuple(more_hands))
+                 tuple(more_hands), np.reshape(unlabelled_hands, (-1, 3)).astype(np.float32))
 
 
 def sample_pose(rng: np.random.Generator, config: SyntheticConfig, shape: HandShape

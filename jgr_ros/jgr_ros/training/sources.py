@@ -10,11 +10,14 @@ One source, or a list of them whose frames are pooled (and shuffled together by 
     data:
       - {type: synthetic, seeds: [3000000, 3040000]}                 # the wide world
       - {type: synthetic, seeds: [1000000, 1020000], world: narrow}  # rehearsal of the first
+    data: {type: synthetic_hands, seeds: [5000000, 5100000],          # the hand detector's:
+           two_hand_probability: 0.35, no_hand_probability: 0.1}     # every hand labelled
 """
 import bisect
 
 from jgr_ros.synthetic.scene import WORLDS
 from jgr_ros.training.datasets import FrameSource, LabelledFrame, SyntheticFrames
+from jgr_ros.training.detection import detector_world, HandFrames
 from jgr_ros.training.real_datasets import build_real_frames
 
 
@@ -28,7 +31,14 @@ def _synthetic(spec: dict, skeleton: str) -> FrameSource:
                            WORLDS[world](**spec.get('config', {})))
 
 
-BUILDERS = {'synthetic': _synthetic, 'nyu': build_real_frames, 'icvl': build_real_frames,
+def _synthetic_hands(spec: dict, skeleton: str) -> HandFrames:
+    start, stop = spec['seeds']
+    cameras = tuple(spec.get('cameras', ('realsense_d435_640x480',)))
+    world = detector_world(spec.get('two_hand_probability', 0.35), **spec.get('config', {}))
+    return HandFrames(range(start, stop), cameras, world, spec.get('no_hand_probability', 0.1))
+
+
+BUILDERS = {'synthetic': _synthetic, 'synthetic_hands': _synthetic_hands, 'nyu': build_real_frames, 'icvl': build_real_frames,
             'msra': build_real_frames}
 
 

@@ -1,6 +1,6 @@
 # Copyright 2026 jgr_ros contributors. MIT License.
 """
-jgr-train: train JGR-P2O or the centre-refinement network from one YAML config.
+jgr-train: train JGR-P2O, the centre-refinement network or the hand detector from one YAML config.
 
     jgr-train --config config/train/synthetic_mano21.yaml --output runs/pose
     jgr-train --config ... --output runs/pose --resume          # continue from the checkpoint
@@ -24,11 +24,13 @@ import time
 
 from jgr_ros.center_net import center_refine_loss, CenterRefineNet
 from jgr_ros.crop import crop_to_camera
+from jgr_ros.detector_net import decode_centers, detector_loss, HandDetectorNet
 from jgr_ros.model import jgr_p2o_loss, JGRP2O, l2_regularization
-from jgr_ros.model_file import load_model, ModelInfo, save_model
+from jgr_ros.model_file import INPUT_SIZES, load_model, ModelInfo, save_model
 from jgr_ros.skeletons import get_skeleton
 from jgr_ros.training import sources
 from jgr_ros.training.datasets import CenterSamples, LabelledFrame, PoseSamples
+from jgr_ros.training.detection import detector_sample, DetectorSamples, HandsFrame
 from jgr_ros.training.samples import (
     AugmentationConfig,
     CropTransform,
@@ -47,7 +49,7 @@ import yaml
 class TrainConfig:
     """Everything one experiment needs; loaded from YAML (unknown keys are an error)."""
 
-    kind: str = 'jgr_p2o'                 # or 'center_refine'
+    kind: str = 'jgr_p2o'                 # or 'center_refine', 'hand_detector'
     skeleton: str = 'mano21'
     num_stacks: int = 2
     cube_mm: float = 250.0
@@ -80,6 +82,14 @@ class TrainConfig:
         if unknown:
             raise ValueError(f'{path}: unknown keys {sorted(unknown)}; known: {sorted(known)}')
         return cls(**raw)
+
+
+VALIDATION_KEYS = {'jgr_p2o': 'val_mean_error_mm', 'center_refine': 'val_center_error_mm',
+                   'hand_detector': 'val_detection_error_mm'}
+# Detector validation: hands above this score count; a missed hand (or a false one) counts
+# this error, so one number covers accuracy, misses and false alarms.
+VALIDATION_MIN_SCORE = 0.3
+MISSED_HAND_ERROR_MM = 300.0
 
 
 def lr_factor(step: int, warmup_iters: int, steps_per_epoch: int, decay_per_epoch: float,
@@ -143,6 +153,8 @@ class Trainer:
                           adjacency=self.skeleton.adjacency())
         if self.config.kind == 'center_refine':
             return CenterRefineNet()
+        if self.config.kind == 'hand_detector':
+            return HandDetectorNet()
         raise ValueError(f'unknown model kind {self.config.kind!r}')
 
     def _lr_factor(self, step: int) -> float:
@@ -154,6 +166,8 @@ class Trainer:
         if self.config.kind == 'jgr_p2o':
             return PoseSamples(self.train_frames, self.skeleton, self.config.cube_mm,
                                AugmentationConfig(**self.config.augmentation), seed)
+        if self.config.kind == 'hand_detector':
+            return DetectorSamples(self.train_frames, seed)
         return CenterSamples(self.train_frames, self.skeleton, self.config.cube_mm,
                              self.config.center_offset_sigma_mm, seed)
 
@@ -182,6 +196,8 @@ class Trainer:
         outputs = self._forward(inputs)
         if self.config.kind == 'jgr_p2o':
             loss, parts = jgr_p2o_loss(outputs, inputs, targets, beta=self.config.offset_loss_beta)
+        elif self.config.kind == 'hand_detector':
+            loss, parts = detector_loss(outputs.float(), inputs, targets)
         else:
             loss = center_refine_loss(outputs, targets)
             parts = {'mse': loss.item()}
@@ -248,10 +264,11 @@ class Trainer:
         count = min(max_frames, len(self.val_frames), self.val_frames_cap or max_frames)
         errors = [self._frame_error_mm(self.val_frames[i], i) for i in range(count)]
         self.model.train()
-        key = 'val_mean_error_mm' if self.config.kind == 'jgr_p2o' else 'val_center_error_mm'
-        return {key: float(np.mean(errors))}
+        return {VALIDATION_KEYS[self.config.kind]: float(np.mean(errors))}
 
-    def _frame_error_mm(self, frame: LabelledFrame, index: int) -> float:
+    def _frame_error_mm(self, frame: LabelledFrame | HandsFrame, index: int) -> float:
+        if self.config.kind == 'hand_detector':
+            return self._detection_error_mm(frame)
         if self.config.kind == 'jgr_p2o':
             depth, _, crop = make_pose_sample(frame.depth_mm, frame.camera, frame.joints_mm,
                                               self.skeleton, self.config.cube_mm, CropTransform())
@@ -263,6 +280,20 @@ class Trainer:
             np.random.default_rng(index), self.config.center_offset_sigma_mm)
         offset = self.model(torch.from_numpy(depth)[None].to(self.device))[0].cpu().numpy()
         return float(np.linalg.norm(offset - target) * self.config.cube_mm / 2.0)
+
+    def _detection_error_mm(self, frame: HandsFrame) -> float:
+        """Mean over hands and false detections of the 3-D centre error, each capped."""
+        frame_input, _ = detector_sample(frame, mirror=False)
+        output = self.model.infer(torch.from_numpy(frame_input)[None].to(self.device))[0]
+        found = decode_centers(output.cpu().numpy(), frame.depth_mm.shape, max_hands=2,
+                               min_score=VALIDATION_MIN_SCORE)
+        found_mm = frame.camera.back_project_uvd(found[:, :3]).reshape(-1, 3)
+        distances_mm = np.linalg.norm(frame.centers_mm[:, None] - found_mm[None], axis=-1)
+        errors = np.minimum(distances_mm.min(axis=1, initial=np.inf), MISSED_HAND_ERROR_MM)
+        false_hands = np.count_nonzero(
+            distances_mm.min(axis=0, initial=np.inf) > MISSED_HAND_ERROR_MM)
+        return float(np.mean(np.append(errors, [MISSED_HAND_ERROR_MM] * false_hands))
+                     if len(errors) or false_hands else 0.0)
 
     def _log(self, record: dict) -> None:
         if not self.is_main or len(record) <= 1:
@@ -305,7 +336,7 @@ class Trainer:
             kind=self.config.kind, skeleton=self.config.skeleton,
             num_joints=self.skeleton.num_joints, num_stacks=self.config.num_stacks,
             cube_mm=self.config.cube_mm,
-            input_size=96 if self.config.kind == 'jgr_p2o' else 128,
+            input_size=INPUT_SIZES[self.config.kind],
             provenance={'data': self.config.data, 'steps': self.step,
                         'images_seen': self.step * self._global_batch(),
                         'config': asdict(self.config), 'command': command, 'metrics': metrics,

@@ -1,0 +1,69 @@
+# Copyright 2026 jgr_ros contributors. MIT License.
+"""
+The learned hand localiser: :class:`HandDetector` finds every hand in a depth frame.
+
+It runs the detector network (:mod:`jgr_ros.detector_net`) on the whole frame, resized to
+160 x 120, through the same backends as the other networks (ONNX Runtime on the CPU, CUDA
+graphs on a GPU), and turns its peaks into hand centres in the camera frame (mm) with a score.
+The pipeline then refines each centre and crops it for JGR-P2O, like a rule-based detection.
+"""
+from dataclasses import dataclass
+import pathlib
+
+from jgr_ros.camera import CameraModel
+from jgr_ros.detector_net import decode_centers, detector_input
+from jgr_ros.errors import InputError
+from jgr_ros.inference import build_runner, resolve_backend, select_device, shipped_model_path
+from jgr_ros.localization import HandDetection
+from jgr_ros.model_file import load_model
+import numpy as np
+
+DEFAULT_DETECTOR_MODEL = 'hand_detector_mano21.pt'
+# Peaks scoring below this are no hand. Chosen on the validation frames (seeds 2,500-2,999):
+# see the model card, hand_detector_mano21.md.
+DEFAULT_DETECTION_SCORE = 0.3
+
+
+@dataclass
+class DetectorConfig:
+    """Settings of :class:`HandDetector`."""
+
+    min_score: float = DEFAULT_DETECTION_SCORE   # a weaker heat-map peak is no hand
+
+    def __post_init__(self) -> None:
+        """Reject settings that cannot work, with the setting's name in the message."""
+        if not 0.0 < self.min_score < 1.0:
+            raise InputError(f'detection min_score must be in (0, 1), got {self.min_score}')
+
+
+class HandDetector:
+    """The hand-detector network with its model file, as a localiser of up to N hands."""
+
+    def __init__(self, path: str | pathlib.Path | None = None, device: str = 'auto',
+                 backend: str = 'auto', config: DetectorConfig | None = None):
+        """Load the model file (None: the shipped default); it runs in fp32 on ``backend``."""
+        self.path = pathlib.Path(path) if path else shipped_model_path(DEFAULT_DETECTOR_MODEL)
+        self.device = select_device(device)
+        self.backend = resolve_backend(backend, self.device)
+        self.model, self.info = load_model(self.path, expected_kind='hand_detector',
+                                           device=self.device)
+        self._run = build_runner(self.backend, self.model, self.device, model_path=self.path)
+        self.config = config or DetectorConfig()
+
+    def detect(self, depth_mm: np.ndarray, max_hands: int) -> np.ndarray:
+        """Return (K, 4) hands: u, v (pixels), centre depth (mm), score; best first."""
+        output = self._run(detector_input(depth_mm)[None])[0]
+        return decode_centers(output, depth_mm.shape, max_hands, self.config.min_score)
+
+    def locate_hands(self, depth_mm: np.ndarray, camera: CameraModel, max_hands: int,
+                     priors_mm=()) -> list[HandDetection]:
+        """
+        Find up to ``max_hands`` hands, best first (the network needs no ``priors_mm``).
+
+        ``depth_mm`` must be a checked (H, W) frame of ``camera`` (the pipeline's entry checks).
+        """
+        hands = self.detect(depth_mm, max_hands)
+        centers_mm = camera.back_project_uvd(hands[:, :3]).reshape(-1, 3)
+        return [HandDetection(found=True, reason='', center_mm=center_mm,
+                              center_uvd=hand[:3].astype(np.float64), score=float(hand[3]))
+                for hand, center_mm in zip(hands, centers_mm)]

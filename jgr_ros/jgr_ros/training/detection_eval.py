@@ -1,0 +1,258 @@
+# Copyright 2026 jgr_ros contributors. MIT License.
+"""
+How well the hand detector finds hands: recall, precision and centre error on fixed sets.
+
+Sets (none ever trained on; the detector trains on seeds from 5,000,000, validates on
+2,500-2,999):
+
+- ``synthetic`` and ``hard``: the pose test sets (:data:`synthetic_eval.TEST_SETS`), one
+  labelled hand per frame. The hard set's 'hand' negatives are real hands without labels: a
+  detection on one (within :data:`UNLABELLED_RADIUS_MM` of its centre) is neither right nor
+  wrong;
+- ``two_hands``: seeds 20,000-20,999, the hard world with a second labelled hand in every frame
+  where one fits, six cameras;
+- ``no_hands``: seeds 30,000-30,499, the same world with the hands taken out (clutter only).
+
+A detected centre (back-projected from the detector's u, v and depth) matches a hand within
+:data:`MATCH_MM` (each detection one hand, nearest pairs first). Recall = matched hands / hands,
+precision = matched detections / detections; the centre error of a hand is the distance to
+its nearest detection (a missed hand: infinite), also after the centre refiner (two
+iterations, as the pipeline searches). The PNG shows the fraction of hands found within each
+distance.
+
+    python -m jgr_ros.training.detection_eval --out-dir docs
+    python -m jgr_ros.training.detection_eval --frames 200 --model runs/hand_detector/model.pt
+"""
+import argparse
+from dataclasses import dataclass
+import json
+import pathlib
+
+from jgr_ros.camera import CameraModel
+from jgr_ros.detector import DetectorConfig, HandDetector
+from jgr_ros.inference import CenterRefiner
+from jgr_ros.skeletons import get_skeleton
+from jgr_ros.synthetic.cameras import get_camera_preset
+from jgr_ros.synthetic.generator import SyntheticHandGenerator
+from jgr_ros.training.detection import detector_world, HandFrames
+from jgr_ros.training.synthetic_eval import TEST_SETS
+from matplotlib import colormaps
+from matplotlib.figure import Figure
+import numpy as np
+
+MATCH_MM = 30.0
+UNLABELLED_RADIUS_MM = 60.0
+MAX_HANDS = 2
+REFINE_ITERATIONS = 2
+CURVE_MM = np.arange(0.0, 101.0, 1.0)
+SCORE_SWEEP = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
+_MANO = get_skeleton('mano21')
+_SIX_CAMERAS = TEST_SETS['hard'].cameras
+
+
+@dataclass(frozen=True)
+class DetectionFrame:
+    """A frame with its hand centres (K, 3) and unlabelled hands' centres (M, 3), mm."""
+
+    depth_mm: np.ndarray
+    camera: CameraModel
+    centers_mm: np.ndarray
+    unlabelled_mm: np.ndarray
+
+
+def pose_set_frames(name: str, count: int | None):
+    """Yield the frames of a pose test set with all their hand centres."""
+    test_set = TEST_SETS[name]
+    generators = [SyntheticHandGenerator(get_camera_preset(camera), test_set.config)
+                  for camera in test_set.cameras]
+    for seed in test_set.seeds[:count]:
+        frame = generators[seed % len(generators)].frame(seed)
+        yield DetectionFrame(frame.depth_mm.astype(np.float32), frame.camera,
+                             _MANO.hand_center(frame.all_joints_mm.transpose(1, 0, 2)),
+                             frame.unlabelled_hand_centers_mm)
+
+
+def hand_set_frames(seeds: range, no_hand_probability: float):
+    """Return a function yielding the frames of a detector set (every hand labelled)."""
+    def frames(count: int | None):
+        source = HandFrames(seeds[:count], _SIX_CAMERAS, detector_world(1.0),
+                            no_hand_probability)
+        for index in range(len(source)):
+            frame = source[index]
+            yield DetectionFrame(frame.depth_mm, frame.camera, frame.centers_mm,
+                                 np.zeros((0, 3), np.float32))
+    return frames
+
+
+SETS = {
+    'synthetic': lambda count: pose_set_frames('synthetic', count),
+    'hard': lambda count: pose_set_frames('hard', count),
+    'two_hands': hand_set_frames(range(20_000, 21_000), 0.0),
+    'no_hands': hand_set_frames(range(30_000, 30_500), 1.0),
+}
+
+
+def match(centers_mm: np.ndarray, found_mm: np.ndarray) -> list[tuple[int, int]]:
+    """Pair hands and detections within MATCH_MM, nearest pairs first, each used once."""
+    distances = np.linalg.norm(centers_mm[:, None] - found_mm[None], axis=-1)
+    pairs, used_hands, used_found = [], set(), set()
+    for flat in np.argsort(distances, axis=None):
+        hand, found = np.unravel_index(flat, distances.shape)
+        if distances[hand, found] > MATCH_MM:
+            break
+        if hand not in used_hands and found not in used_found:
+            pairs.append((int(hand), int(found)))
+            used_hands.add(hand)
+            used_found.add(found)
+    return pairs
+
+
+def nearest_mm(centers_mm: np.ndarray, found_mm: np.ndarray) -> np.ndarray:
+    """(K,) distance of each hand to its nearest detection (inf without any)."""
+    if len(found_mm) == 0:
+        return np.full(len(centers_mm), np.inf)
+    return np.linalg.norm(centers_mm[:, None] - found_mm[None], axis=-1).min(axis=1)
+
+
+@dataclass
+class SetTally:
+    """Per-set counts and errors, at every score threshold of the sweep."""
+
+    hands: int = 0
+    frames: int = 0
+    two_hand_frames: int = 0
+    both_found: int = 0
+    empty_frames: int = 0
+    errors_mm: list = None
+    refined_errors_mm: list = None
+    sweep: dict = None
+
+    def __post_init__(self):
+        self.errors_mm, self.refined_errors_mm = [], []
+        self.sweep = {score: {'matched': 0, 'detections': 0} for score in SCORE_SWEEP}
+
+
+def tally_frame(tally: SetTally, frame: DetectionFrame, detections: np.ndarray,
+                refined_mm: np.ndarray, min_score: float) -> None:
+    """Add one frame's detections (K, 4: u, v, depth, score; best first) to ``tally``."""
+    found_mm = frame.camera.back_project_uvd(detections[:, :3]).reshape(-1, 3)
+    labelled = ~_near_any(found_mm, frame.unlabelled_mm, UNLABELLED_RADIUS_MM)
+    for score, counts in tally.sweep.items():
+        kept = labelled & (detections[:, 3] >= score)
+        counts['matched'] += len(match(frame.centers_mm, found_mm[kept]))
+        counts['detections'] += int(kept.sum())
+    kept = labelled & (detections[:, 3] >= min_score)
+    tally.frames += 1
+    tally.hands += len(frame.centers_mm)
+    tally.errors_mm += nearest_mm(frame.centers_mm, found_mm[kept]).tolist()
+    tally.refined_errors_mm += nearest_mm(frame.centers_mm, refined_mm[kept]).tolist()
+    tally.empty_frames += int(not kept.any())
+    if len(frame.centers_mm) == 2:
+        tally.two_hand_frames += 1
+        tally.both_found += int(len(match(frame.centers_mm, found_mm[kept])) == 2)
+
+
+def _near_any(points_mm: np.ndarray, others_mm: np.ndarray, radius_mm: float) -> np.ndarray:
+    if len(others_mm) == 0 or len(points_mm) == 0:
+        return np.zeros(len(points_mm), bool)
+    return np.linalg.norm(points_mm[:, None] - others_mm[None], axis=-1).min(axis=1) <= radius_mm
+
+
+def summary(tally: SetTally, min_score: float) -> dict:
+    """Return the set's numbers at ``min_score`` and the precision/recall sweep."""
+    def rates(counts: dict) -> dict:
+        return {'recall': counts['matched'] / tally.hands if tally.hands else None,
+                'precision': (counts['matched'] / counts['detections']
+                              if counts['detections'] else None),
+                'detections': counts['detections']}
+    errors, refined = np.array(tally.errors_mm), np.array(tally.refined_errors_mm)
+    at_threshold = tally.sweep.get(min_score)
+    return {
+        'frames': tally.frames, 'hands': tally.hands, 'min_score': min_score,
+        **(rates(at_threshold) if at_threshold else {}),
+        'median_center_error_mm': float(np.median(errors)) if len(errors) else None,
+        'median_refined_center_error_mm': float(np.median(refined)) if len(refined) else None,
+        'within_30mm': float(np.mean(errors <= MATCH_MM)) if len(errors) else None,
+        'refined_within_30mm': float(np.mean(refined <= MATCH_MM)) if len(refined) else None,
+        'two_hand_frames': tally.two_hand_frames,
+        'both_hands_found': (tally.both_found / tally.two_hand_frames
+                             if tally.two_hand_frames else None),
+        'frames_without_detection': tally.empty_frames / tally.frames if tally.frames else None,
+        'sweep': {str(score): rates(counts) for score, counts in tally.sweep.items()},
+    }
+
+
+def evaluate_set(detector: HandDetector, refiner: CenterRefiner, frames) -> SetTally:
+    """Run the detector (keeping every peak down to the sweep's lowest score) on ``frames``."""
+    tally = SetTally()
+    min_score = detector.config.min_score
+    detector.config.min_score = min(SCORE_SWEEP)
+    try:
+        for frame in frames:
+            detections = detector.detect(frame.depth_mm, MAX_HANDS)
+            found_mm = frame.camera.back_project_uvd(detections[:, :3]).reshape(-1, 3)
+            refined_mm = np.array([refiner.refine(frame.depth_mm, frame.camera, center_mm,
+                                                  REFINE_ITERATIONS)
+                                   for center_mm in found_mm]).reshape(-1, 3)
+            tally_frame(tally, frame, detections, refined_mm, min_score)
+    finally:
+        detector.config.min_score = min_score
+    return tally
+
+
+def plot_curves(tallies: dict, path: pathlib.Path, title: str) -> None:
+    """Fraction of hands whose nearest detection is within each distance, raw and refined."""
+    figure = Figure(figsize=(9.0, 6.5), dpi=120, layout='constrained')
+    axes = figure.add_subplot()
+    colors = colormaps['tab10'].colors
+    for index, (name, tally) in enumerate(tallies.items()):
+        if not tally.hands:
+            continue
+        for errors, style, label in ((tally.errors_mm, '-', 'detector'),
+                                     (tally.refined_errors_mm, '--', 'refined')):
+            errors = np.asarray(errors)
+            axes.plot(CURVE_MM, 100.0 * np.mean(errors[:, None] <= CURVE_MM, axis=0),
+                      color=colors[index], linestyle=style, linewidth=1.8,
+                      label=f'{name}, {label} (median {np.median(errors):.1f} mm)')
+    axes.axvline(MATCH_MM, color='grey', linewidth=0.8)
+    axes.set(title=title, xlim=(0, CURVE_MM[-1]), ylim=(0, 100),
+             xlabel='distance from the true hand centre t (mm)',
+             ylabel='hands with a detection within t (%)')
+    axes.grid(True, alpha=0.3)
+    axes.legend(loc='lower right', fontsize='small')
+    figure.savefig(path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('--model', help='hand-detector model file (default: shipped)')
+    parser.add_argument('--center-model', help='centre-refinement model file (default: shipped)')
+    parser.add_argument('--sets', default=','.join(SETS),
+                        help=f'comma-separated sets: {", ".join(SETS)} (default: all)')
+    parser.add_argument('--frames', type=int, help='only the first frames of each set')
+    parser.add_argument('--min-score', type=float, help='detection threshold (default: '
+                        "the detector's); must be one of the sweep's")
+    parser.add_argument('--out-dir', type=pathlib.Path,
+                        help='write detector_results.json and detector_curves.png here')
+    args = parser.parse_args(argv)
+    names = args.sets.split(',')
+    if set(names) - set(SETS):
+        parser.error(f'unknown sets {sorted(set(names) - set(SETS))}; known: {", ".join(SETS)}')
+    config = DetectorConfig() if args.min_score is None else DetectorConfig(args.min_score)
+    detector = HandDetector(args.model, device='cpu', config=config)
+    refiner = CenterRefiner(args.center_model, device='cpu')
+    tallies = {name: evaluate_set(detector, refiner, SETS[name](args.frames)) for name in names}
+    results = {'model': str(detector.path), 'match_mm': MATCH_MM,
+               'sets': {name: summary(tally, config.min_score) for name, tally in tallies.items()}}
+    text = json.dumps(results, indent=1)
+    print(text)
+    if args.out_dir:
+        args.out_dir.mkdir(parents=True, exist_ok=True)
+        (args.out_dir / 'detector_results.json').write_text(text + '\n')
+        plot_curves(tallies, args.out_dir / 'detector_curves.png',
+                    'Hand detector: hands found within t of their centre')
+    return 0
+
+
+if __name__ == '__main__':
+    raise SystemExit(main())

@@ -1,0 +1,106 @@
+# Copyright 2026 jgr_ros contributors. MIT License.
+"""The hand detector network: input normalisation, targets, loss, decoding."""
+from jgr_ros.detector_net import (
+    decode_centers,
+    DEPTH,
+    detector_input,
+    detector_loss,
+    FAR_MM,
+    HandDetectorNet,
+    HEAT,
+    make_target,
+    normalised_to_depth_mm,
+    OFFSET_U,
+    OFFSET_V,
+    OUTPUT_HEIGHT,
+    OUTPUT_WIDTH,
+)
+from jgr_ros.errors import InputError
+import numpy as np
+import pytest
+import torch
+
+IMAGE_SHAPE = (480, 640)
+
+
+def test_input_is_the_frame_at_160_by_120_with_invalid_and_far_depth_on_the_far_plane():
+    depth_mm = np.full(IMAGE_SHAPE, 500.0, np.float32)
+    depth_mm[:240] = 0.0               # invalid
+    depth_mm[:, :320] = 2.5 * FAR_MM   # beyond the range
+    frame = detector_input(depth_mm)
+    assert frame.shape == (120, 160) and frame.dtype == np.float32
+    assert np.allclose(frame[60:, 80:], 500.0 * 2.0 / FAR_MM - 1.0)
+    assert np.all(frame[:60] == 1.0) and np.all(frame[:, :80] == 1.0)
+    assert np.allclose(normalised_to_depth_mm(frame[60:, 80:]), 500.0)
+
+
+def _target_of(u, v, depth_mm, radius_px=40.0, visible=True):
+    return make_target(np.array([[u, v, depth_mm]]), np.array([radius_px]), np.array([visible]),
+                       IMAGE_SHAPE)
+
+
+def test_a_visible_hand_is_a_peak_with_its_offset_and_depth_at_its_cell():
+    target = _target_of(100.0, 250.0, 600.0)
+    row, column = 250.0 * OUTPUT_HEIGHT / 480, 100.0 * OUTPUT_WIDTH / 640
+    assert target[0, int(row), int(column)] == 1.0 and np.sum(target[0] == 1.0) == 1
+    assert target[4].sum() == 1.0 and target[4, int(row), int(column)] == 1.0
+    assert np.allclose(target[1:3, int(row), int(column)],
+                       [column - int(column), row - int(row)], atol=1e-6)
+    assert np.isclose(normalised_to_depth_mm(target[3, int(row), int(column)]), 600.0)
+    assert 0.0 < target[0, int(row), int(column) + 2] < 1.0   # the Gaussian around it
+
+
+def test_a_hidden_hand_or_one_outside_the_image_is_ignored_not_negative():
+    for target in (_target_of(320.0, 240.0, 600.0, visible=False),
+                   _target_of(-20.0, 240.0, 600.0)):
+        assert target[4].sum() == 0.0 and (target[0] == -1.0).any()
+        assert target[0].max() < 1.0
+
+
+def _output_from_target(target):
+    output = np.zeros((4, OUTPUT_HEIGHT, OUTPUT_WIDTH), np.float32)
+    output[HEAT] = np.clip(target[0], 0.0, 1.0)
+    output[OFFSET_U:OFFSET_V + 1] = target[1:3]
+    output[DEPTH] = target[3]
+    return output
+
+
+def test_decoding_a_perfect_output_returns_the_hands_best_first():
+    target = make_target(np.array([[100.0, 250.0, 600.0], [500.0, 100.0, 900.0]]),
+                         np.array([40.0, 40.0]), np.array([True, True]), IMAGE_SHAPE)
+    output = _output_from_target(target)
+    output[HEAT] *= np.where(np.arange(OUTPUT_WIDTH) < 20, 0.9, 1.0)   # the right one wins
+    hands = decode_centers(output, IMAGE_SHAPE, max_hands=2, min_score=0.3)
+    assert hands.shape == (2, 4)
+    assert np.allclose(hands[0, :3], [500.0, 100.0, 900.0], atol=1e-3)
+    assert np.allclose(hands[1, :3], [100.0, 250.0, 600.0], atol=1e-3)
+    assert decode_centers(output, IMAGE_SHAPE, max_hands=1, min_score=0.3).shape == (1, 4)
+    assert decode_centers(output, IMAGE_SHAPE, max_hands=2, min_score=0.95).shape == (1, 4)
+    assert decode_centers(np.zeros_like(output), IMAGE_SHAPE, 2, 0.3).shape == (0, 4)
+
+
+def test_network_shapes_and_a_loss_that_learns_one_frame():
+    torch.manual_seed(0)
+    net = HandDetectorNet()
+    depth_mm = np.full(IMAGE_SHAPE, 1500.0, np.float32)
+    depth_mm[200:300, 300:380] = 600.0
+    frame = torch.from_numpy(detector_input(depth_mm))[None, None]
+    target = torch.from_numpy(_target_of(340.0, 250.0, 615.0))[None]
+    assert net(frame).shape == (1, 4, OUTPUT_HEIGHT, OUTPUT_WIDTH)
+    optimizer = torch.optim.Adam(net.parameters(), lr=3e-3)
+    losses = []
+    for _ in range(60):
+        loss, parts = detector_loss(net(frame), frame, target)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    assert set(parts) == {'heat', 'offset', 'depth'}
+    assert losses[-1] < 0.2 * losses[0]
+    hands = decode_centers(net.eval().infer(frame)[0].detach().numpy(), IMAGE_SHAPE, 2, 0.3)
+    assert len(hands) >= 1 and np.linalg.norm(hands[0, :2] - [340.0, 250.0]) < 16.0
+
+
+def test_wrong_input_shapes_are_input_errors():
+    with pytest.raises(InputError, match='120, 160'):
+        HandDetectorNet()(torch.zeros(1, 1, 96, 96))
