@@ -8,8 +8,10 @@ single-hand tests run with ``max_hands=1`` (no search for a second hand while on
 from dataclasses import replace
 
 from jgr_ros.camera import CameraModel
+from jgr_ros.detector_net import HandDetectorNet
 from jgr_ros.errors import InputError
 from jgr_ros.localization import HandDetection, HandDetections
+from jgr_ros.model_file import ModelInfo, save_model
 from jgr_ros.networks import CenterRefiner, PoseModel
 from jgr_ros.pipeline import EstimatorConfig, HandPoseEstimator, HandPoseFrame, SAME_HAND_MM
 from jgr_ros.skeletons import get_skeleton
@@ -302,3 +304,19 @@ def test_bad_settings_are_refused_with_their_names():
 def test_the_learned_detector_needs_its_network(networks):
     with pytest.raises(InputError, match='learned'):
         HandPoseEstimator(*networks, EstimatorConfig(detector='learned'))
+
+
+def test_from_files_loads_the_learned_detector_and_runs_it(tmp_path, moving_hand):
+    learned = EstimatorConfig(detector='learned')
+    with pytest.raises(InputError, match='missing.pt'):
+        HandPoseEstimator.from_files(device='cpu', config=learned,
+                                     detector_model_path=tmp_path / 'missing.pt')
+    path = tmp_path / 'untrained_detector.pt'
+    save_model(path, HandDetectorNet(),
+               ModelInfo('hand_detector', 'mano21', 21, 250.0, HandDetectorNet.input_size))
+    hands = HandPoseEstimator.from_files(device='cpu', config=learned, detector_model_path=path)
+    assert hands.localizer is hands.detector and hands.detector.path == path
+    # Untrained, its heat map is about 0.01 everywhere: no hand, and the pipeline says so.
+    frame = moving_hand[0]
+    result = hands.estimate(frame.depth_mm, frame.camera)
+    assert result.hands == [] and result.reason == 'the localiser found no hand'
