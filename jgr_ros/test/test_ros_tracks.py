@@ -11,7 +11,9 @@ from ros_harness import ros  # noqa: F401, I100  (fixture)
 
 pytest.importorskip('jgr_msgs.msg', reason='jgr_msgs is not built: run ./setup.sh and source '
                                            'tools/env.sh')
-from jgr_ros.networks import shipped_model_path  # noqa: E402, I100
+from jgr_ros.detector_net import HandDetectorNet  # noqa: E402, I100
+from jgr_ros.model_file import ModelInfo, save_model  # noqa: E402
+from jgr_ros.networks import shipped_model_path  # noqa: E402
 from jgr_ros.synthetic import get_camera_preset, MotionConfig, MotionVideo  # noqa: E402
 from ros_fixtures import (  # noqa: E402
     CAMERA_PRESET,
@@ -76,6 +78,17 @@ def test_a_frame_with_only_a_wall_and_a_table_gives_an_empty_array(ros):  # noqa
     rig = NodeRig(ros)
     assert track_ids(rig, [clutter_only_frame(seed, **WALL_AND_TABLE) for seed in (1, 2)]) \
         == [[], []]
+
+
+def test_the_node_runs_the_detector_model_it_is_given(ros, tmp_path):  # noqa: F811
+    # An untrained detector sees no hand (its heat map is about 0.01 everywhere): the node
+    # starts on it, runs it and answers every frame, without hands.
+    path = tmp_path / 'untrained_detector.pt'
+    save_model(path, HandDetectorNet(),
+               ModelInfo('hand_detector', 'mano21', 21, 250.0, HandDetectorNet.input_size))
+    rig = NodeRig(ros, detector='learned', detector_model=str(path))
+    assert rig.node.static_info['detector_model'] == str(path)
+    assert track_ids(rig, moving_hand(2, 2)) == [[], []]
 
 
 def test_two_hands_keep_distinct_track_ids_over_a_moving_sequence(learned):

@@ -32,6 +32,7 @@ from typing import Any
 from diagnostic_msgs.msg import DiagnosticArray
 from geometry_msgs.msg import PoseStamped
 from jgr_msgs.msg import HandPoseArray
+from jgr_ros.camera import CameraModel
 from jgr_ros.errors import InputError
 from jgr_ros.hand_state import HandClassifiers, HandReport, HandState
 from jgr_ros.pipeline import HandPoseEstimator, HandPoseFrame, HandPoseResult
@@ -67,6 +68,8 @@ from std_msgs.msg import Header
 import torch
 from visualization_msgs.msg import MarkerArray
 
+# A VGA depth camera: the localiser's start-up run needs one (see _warm_up).
+WARM_UP_CAMERA = CameraModel(640, 480, 500.0, 500.0, 319.5, 239.5)
 RELIABILITY = {'best_effort': ReliabilityPolicy.BEST_EFFORT,
                'reliable': ReliabilityPolicy.RELIABLE}
 # A warning of the same kind is repeated at most this often.
@@ -170,7 +173,10 @@ class HandPosePipeline:
                              'cpu_threads': str(torch.get_num_threads()),
                              'model': str(pose_model.path),
                              'center_model': str(self._estimator.refiner.path),
+                             'detector': values['detector'],
                              'hand_classifiers': str(self._classifiers.path)}
+        if self._estimator.detector is not None:   # the learned one: a model file
+            self._static_info['detector_model'] = str(self._estimator.detector.path)
         slower = fallback_reason or slower_backend_reason(values['backend'], pose_model)
         if slower:
             self._static_info['slower_than_possible'] = slower
@@ -423,11 +429,19 @@ class ManagedHandPoseNode(HandPosePipeline, LifecycleNode):
 
 
 def _warm_up(estimator: HandPoseEstimator) -> None:
-    """Run each network once, so that the first frame does not pay for lazy initialisation."""
+    """
+    Run each network once, so that the first frame does not pay for lazy initialisation.
+
+    The localiser (the learned detector is a network too) looks at an empty frame of
+    :data:`WARM_UP_CAMERA`; what it finds there does not matter.
+    """
     pose_model, refiner = estimator.pose_model, estimator.refiner
     pose_model.predict_crops(np.ones((1, pose_model.input_size, pose_model.input_size)))
     if refiner is not None:
         refiner.predict_offset(np.ones((refiner.input_size, refiner.input_size)))
+    estimator.localizer.locate_hands(
+        np.zeros((WARM_UP_CAMERA.height, WARM_UP_CAMERA.width), np.float32), WARM_UP_CAMERA,
+        estimator.config.max_hands)
 
 
 def cpu_threads_beside_dds() -> int:
