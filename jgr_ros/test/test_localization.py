@@ -110,11 +110,17 @@ def test_without_arm_the_centre_is_the_blob_centroid():
     np.testing.assert_allclose(detection.center_mm, [0.0, 30.0, 450.0], atol=2.0)
 
 
-def test_tracking_prior_picks_the_hand_near_it_and_falls_back_to_the_nearest():
+def _two_hand_sized_boxes() -> np.ndarray:
+    """Return depth of two hand-sized boxes: at x -150 mm, 600 mm away, and 150 mm, 700 mm."""
     depth_mm = np.zeros((CAMERA.height, CAMERA.width), np.float32)
     for x_mm, z_mm in ((-150.0, 600.0), (150.0, 700.0)):
         _paint(depth_mm, lambda x, y, x0=x_mm: (np.abs(x - x0) <= 45) & (np.abs(y) <= 80),
                lambda x, y, z=z_mm: z)
+    return depth_mm
+
+
+def test_tracking_prior_picks_the_hand_near_it_and_falls_back_to_the_nearest():
+    depth_mm = _two_hand_sized_boxes()
     localizer = HandLocalizer()
     nearest = localizer.locate(depth_mm, CAMERA)
     np.testing.assert_allclose(nearest.center_mm, [-150.0, 0.0, 600.0], atol=3.0)
@@ -125,10 +131,7 @@ def test_tracking_prior_picks_the_hand_near_it_and_falls_back_to_the_nearest():
 
 
 def test_as_a_localiser_the_rules_find_one_hand_near_the_first_prior_that_has_one():
-    depth_mm = np.zeros((CAMERA.height, CAMERA.width), np.float32)
-    for x_mm, z_mm in ((-150.0, 600.0), (150.0, 700.0)):
-        _paint(depth_mm, lambda x, y, x0=x_mm: (np.abs(x - x0) <= 45) & (np.abs(y) <= 80),
-               lambda x, y, z=z_mm: z)
+    depth_mm = _two_hand_sized_boxes()
     localizer = HandLocalizer()
     (nearest,) = localizer.locate_hands(depth_mm, CAMERA, max_hands=2)
     np.testing.assert_allclose(nearest.center_mm, [-150.0, 0.0, 600.0], atol=3.0)
