@@ -277,14 +277,31 @@ def test_followed_hands_are_not_searched_again_and_keep_their_ids(networks, two_
 
 def test_with_room_for_two_a_single_hand_is_the_same_hand_as_with_room_for_one(networks,
                                                                                moving_hand):
-    one, two = (run(estimator(networks, max_hands=count), moving_hand[:7]) for count in (1, 2))
+    localizer = TrueCenters()
+    runs = {}
+    for max_hands in (1, 2):
+        hands = HandPoseEstimator(*networks, EstimatorConfig(detector='learned',
+                                                             max_hands=max_hands), localizer)
+        runs[max_hands] = []
+        for frame in moving_hand[:7]:
+            localizer.centers_mm = true_centers_mm(frame)
+            runs[max_hands].append(hands.estimate(frame.depth_mm, frame.camera))
+    one, two = runs[1], runs[2]
     assert all(len(result.hands) == 1 for result in two)
     assert {result.best.track_id for result in two} == {two[0].best.track_id}
-    # Looking for a second hand every search_period_frames (3) frames.
+    # Looking for a second hand every search_period_frames (3) frames: it finds the same one.
     assert ['localize' in result.timings_ms for result in two] == [True, False, False] * 2 + [True]
     for single, double in zip(one, two):
         np.testing.assert_array_equal(single.best.joints_mm, double.best.joints_mm)
         assert single.best.tracked == double.best.tracked
+
+
+def test_the_rules_find_one_hand_so_max_hands_changes_nothing_with_them(networks,
+                                                                        moving_hand):
+    one, two = (run(estimator(networks, max_hands=count), moving_hand[:7]) for count in (1, 2))
+    assert not any('localize' in result.timings_ms for result in two[1:])   # never searched
+    for single, double in zip(one, two):
+        np.testing.assert_array_equal(single.best.joints_mm, double.best.joints_mm)
 
 
 def test_a_frame_without_hands_gives_none_and_says_why(networks):

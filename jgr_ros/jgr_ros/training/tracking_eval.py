@@ -70,7 +70,8 @@ def main(argv: list[str] | None = None) -> int:
     # One hand per video: the best hand found is scored.
     searching = HandPoseEstimator.from_files(args.model, args.center_model, 'cpu',
                                              EstimatorConfig(tracking=False, max_hands=1))
-    following = searching.reconfigured(EstimatorConfig(max_hands=1))
+    following = HandPoseEstimator(searching.pose_model, searching.refiner,
+                                  EstimatorConfig(max_hands=1))
     results = {'world': args.world, 'videos': args.videos, 'seconds': args.seconds,
                'rate_hz': args.rate_hz, 'speed_m_s': args.speed_m_s, 'camera': CAMERA_PRESET,
                'search': evaluate_mode(searching, videos),
