@@ -259,7 +259,11 @@ class HandPoseEstimator:
                    load_detector(config.detector, detector_model_path, device, backend))
 
     def reconfigured(self, config: EstimatorConfig) -> 'HandPoseEstimator':
-        """Return an estimator with ``config`` on the same networks and tracks (ids go on)."""
+        """
+        Return an estimator with ``config`` on the same networks and tracks (ids go on).
+
+        It replaces this one: the two share the tracker, so they must not run side by side.
+        """
         return HandPoseEstimator(self.pose_model, self.refiner, config, self.detector,
                                  self.tracker)
 
