@@ -10,7 +10,7 @@ Stages (docs/performance.md has results and how to read them):
 - ``model``: JGR-P2O alone on crops of synthetic hands, for each backend the device has:
   batch-1 latency percentiles, throughput at batch 8 and 32, start-up time, and the largest
   deviation from the fp32 eager model in millimetres.
-- ``pipeline``: every stage of :class:`~jgr_ros.inference.HandPoseEstimator` on 640x480
+- ``pipeline``: every stage of :class:`~jgr_ros.pipeline.HandPoseEstimator` on 640x480
   synthetic RealSense D435 frames, plus decoding the 16UC1 message bytes and building the
   HandPoseArray message (when rclpy and jgr_msgs import), in two modes: ``search`` (tracking
   off, independent frames: every frame is searched and refined) and ``tracking`` (a hand moving
@@ -52,20 +52,16 @@ from jgr_ros.camera import CameraModel
 from jgr_ros.center_net import CenterRefineNet
 from jgr_ros.depth import decode_depth, encode_depth
 from jgr_ros.errors import InputError
-from jgr_ros.inference import (
-    BACKENDS,
-    DEFAULT_CENTER_MODEL,
-    DEFAULT_POSE_MODEL,
-    EstimatorConfig,
-    HandPoseEstimator,
-    HandPoseResult,
-    PoseModel,
-    resolve_backend,
-    select_device,
-    shipped_model_path,
-)
 from jgr_ros.model import JGRP2O
 from jgr_ros.model_file import ModelInfo, save_model
+from jgr_ros.networks import (
+    DEFAULT_CENTER_MODEL,
+    DEFAULT_POSE_MODEL,
+    PoseModel,
+    shipped_model_path,
+)
+from jgr_ros.pipeline import EstimatorConfig, HandPoseEstimator, HandPoseFrame
+from jgr_ros.runtime import BACKENDS, resolve_backend, select_device
 from jgr_ros.skeletons import get_skeleton
 from jgr_ros.synthetic.cameras import get_camera_preset
 from jgr_ros.synthetic.generator import SyntheticFrame, SyntheticHandGenerator
@@ -113,8 +109,8 @@ FULL = BenchSettings(warmup_calls=10, latency_calls=300, batch_calls=10, pipelin
 QUICK = BenchSettings(warmup_calls=3, latency_calls=40, batch_calls=2, pipeline_runs=40,
                       node_duration_s=2.0, num_frames=4, motion_frames=12, render_frames=40)
 
-# (found result, its estimator) -> the message the node would publish for it.
-MessageBuilder = Callable[[HandPoseResult, HandPoseEstimator], object]
+# (a frame's result with hands, its estimator) -> the message the node would publish for it.
+MessageBuilder = Callable[[HandPoseFrame, HandPoseEstimator], object]
 NO_ROS = ('skipped: the ROS stages run from jgr_ros.ros.bench_node (jgr-bench, or python -m '
           'jgr_ros.ros.bench_node), which needs rclpy and the built jgr_msgs')
 
@@ -272,7 +268,7 @@ def bench_pipeline(pose_path: pathlib.Path, center_path: pathlib.Path, device: t
     """
     Per-stage times in ms of decode -> HandPoseEstimator -> message, searching and tracking.
 
-    ``build_message`` builds what the node publishes for a found hand (RosStages); without it
+    ``build_message`` builds what the node publishes for the hands found (RosStages); without it
     the message stage is reported as skipped.
     """
     loaded = HandPoseEstimator.from_files(pose_path, center_path, str(device))
@@ -301,20 +297,20 @@ def _bench_mode(estimator: HandPoseEstimator, build_message: Callable | None,
     results = [result for result, _ in runs[settings.warmup_calls:]]
     return {'stages': {stage: summary_ms(samples) for stage, samples in times_s.items()},
             'runs': len(results),
-            'found_fraction': round(np.mean([result.found for result in results]), 3),
+            'found_fraction': round(np.mean([bool(result.hands) for result in results]), 3),
             'tracked_fraction': round(np.mean([result.tracked for result in results]), 3)}
 
 
 def pipeline_run(estimator: HandPoseEstimator, build_message: Callable | None,
                  camera: CameraModel, data: bytes, step: int
-                 ) -> tuple[HandPoseResult, dict[str, float]]:
+                 ) -> tuple[HandPoseFrame, dict[str, float]]:
     """Decode 16UC1 ``data``, estimate, build the message; return (result, s per stage)."""
     start = time.perf_counter()
     depth_mm = decode_depth(data, camera.width, camera.height, '16UC1', step, False)
     times_s = {'decode': time.perf_counter() - start}
     result = estimator.estimate(depth_mm, camera)
     times_s.update({stage: stage_ms / 1000.0 for stage, stage_ms in result.timings_ms.items()})
-    if result.found and build_message is not None:
+    if result.hands and build_message is not None:
         estimated = time.perf_counter()
         build_message(result, estimator)
         times_s['message'] = time.perf_counter() - estimated

@@ -13,9 +13,10 @@ import pathlib
 from jgr_ros.camera import CameraModel
 from jgr_ros.detector_net import decode_centers, detector_input
 from jgr_ros.errors import InputError
-from jgr_ros.inference import build_runner, resolve_backend, select_device, shipped_model_path
 from jgr_ros.localization import HandDetection
 from jgr_ros.model_file import load_model
+from jgr_ros.networks import shipped_model_path
+from jgr_ros.runtime import build_runner, resolve_backend, select_device
 import numpy as np
 
 DEFAULT_DETECTOR_MODEL = 'hand_detector_mano21.pt'

@@ -29,8 +29,9 @@ import time
 
 from jgr_ros.gestures import gesture_features, NO_GESTURE
 from jgr_ros.handedness import chirality_features, LEFT, RIGHT
-from jgr_ros.inference import EstimatorConfig, HandPoseEstimator, shipped_model_path
 from jgr_ros.mlp import fit_mlp, FitConfig, Mlp, save_mlps
+from jgr_ros.networks import shipped_model_path
+from jgr_ros.pipeline import EstimatorConfig, HandPoseEstimator
 from jgr_ros.skeletons import get_skeleton, Skeleton
 from jgr_ros.synthetic import GESTURES, get_camera_preset, SyntheticConfig, SyntheticHandGenerator
 from jgr_ros.synthetic.scene import WORLDS
@@ -76,8 +77,8 @@ def render_and_predict(seeds: range, estimator: HandPoseEstimator, config: Synth
     predicted, truth, gestures, sides = [], [], [], []
     for seed in seeds:
         frame = generators[seed % len(generators)].frame(seed)
-        result = estimator.estimate(frame.depth_mm.astype(np.float32), frame.camera)
-        predicted.append(result.joints_mm / MM_PER_M if result.found
+        result = estimator.estimate(frame.depth_mm.astype(np.float32), frame.camera).best
+        predicted.append(result.joints_mm / MM_PER_M if result is not None
                          else np.full((joints, 3), np.nan))
         truth.append(frame.joints_mm / MM_PER_M)
         gestures.append(frame.gesture or NO_GESTURE)
@@ -193,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     estimator = HandPoseEstimator.from_files(args.model, args.center_model, 'cpu',
-                                             EstimatorConfig(tracking=False))
+                                             EstimatorConfig(tracking=False, max_hands=1))
     skeleton = get_skeleton(estimator.skeleton.name)
     config = WORLDS[args.world](gesture_probability=GESTURE_SHARE)
     started_s = time.monotonic()

@@ -27,8 +27,8 @@ from jgr_ros.handedness import (
     HandednessEvidence,
     HandednessGuess,
 )
-from jgr_ros.inference import shipped_model_path
 from jgr_ros.mlp import load_mlps
+from jgr_ros.networks import shipped_model_path
 from jgr_ros.skeletons import Skeleton
 from jgr_ros.smoothing import OneEuroConfig, OneEuroFilter
 import numpy as np

@@ -1,6 +1,10 @@
 # Copyright 2026 jgr_ros contributors. MIT License.
 """
-Find the hand in a depth image without any external centre: the nearest sizeable object.
+Find hands in a depth image without any external centre.
+
+A localiser is anything with :meth:`Localizer.locate_hands` (the protocol the pipeline calls):
+the rule-based :class:`HandLocalizer` below, which finds one hand, the nearest sizeable object,
+or a learned detector. The rules:
 
 1. Work on a strided view of the image (about 160 pixels wide: OpenCV's components take well
    under a millisecond there).
@@ -21,18 +25,18 @@ Find the hand in a depth image without any external centre: the nearest sizeable
 4. The centre is the 3-D centroid (mm) of those points, i.e. of the visible hand surface.
 
 With a tracking prior the search first takes only blobs reaching into the prior's neighbourhood
-(each still measured whole), then falls back to the whole image. :func:`refine_center`
-improves the centre with a learned regressor (DeepPrior++ style).
+(each still measured whole), then falls back to the whole image. The centre is refined next by
+a learned regressor (:func:`jgr_ros.networks.refine_center`).
 """
 
 from dataclasses import dataclass, field
 import functools
 import math
-from typing import Callable
+from typing import Callable, Protocol, Sequence
 
 import cv2
 from jgr_ros.camera import CameraModel
-from jgr_ros.crop import as_center_mm, as_cube_mm, crop_hand, CubeLike
+from jgr_ros.crop import as_center_mm
 from jgr_ros.depth import check_depth_image
 from jgr_ros.errors import InputError
 import numpy as np
@@ -86,13 +90,14 @@ class LocalizerConfig:
 
 @dataclass
 class HandDetection:
-    """Result of :meth:`HandLocalizer.locate`."""
+    """A hand a localiser found (:meth:`HandLocalizer.locate` also reports a miss with it)."""
 
     found: bool
     reason: str                               # '' when found, else why not (logs, diagnostics)
     center_mm: np.ndarray | None = None       # (3,) camera optical frame, millimetres
     center_uvd: np.ndarray | None = None      # (3,) its pixel u, v and depth in millimetres
     build_mask: Callable[[], np.ndarray] | None = field(default=None, repr=False)
+    score: float = 1.0                        # 0..1: how sure the localiser is of this hand
 
     @functools.cached_property
     def mask(self) -> np.ndarray | None:
@@ -103,6 +108,29 @@ class HandDetection:
     def missing(cls, reason: str) -> 'HandDetection':
         """Build a 'no hand' result."""
         return cls(found=False, reason=reason)
+
+
+class HandDetections(list):
+    """A localiser's hands (:class:`HandDetection`), best first, and why none when empty."""
+
+    def __init__(self, detections: Sequence[HandDetection] = (), reason: str = ''):
+        super().__init__(detections)
+        self.reason = reason
+
+
+class Localizer(Protocol):
+    """What the pipeline asks of a localiser (rule-based or learned)."""
+
+    def locate_hands(self, depth_mm: np.ndarray, camera: CameraModel, max_hands: int,
+                     priors_mm: Sequence[np.ndarray] = ()) -> list[HandDetection]:
+        """
+        Return at most ``max_hands`` hands, highest score first, centres in mm.
+
+        ``depth_mm`` is a checked (H, W) float32 image in millimetres (0 = invalid) that fits
+        ``camera``; ``priors_mm`` are (3,) centres where hands were lately (searched first,
+        where the localiser can use them). A :class:`HandDetections` result also says why it
+        is empty.
+        """
 
 
 @dataclass
@@ -122,7 +150,23 @@ class HandLocalizer:
     def locate(self, depth_mm: np.ndarray, camera: CameraModel,
                prior_center_mm: np.ndarray | None = None) -> HandDetection:
         """Find the hand in (H, W) millimetres (0 = invalid), near ``prior_center_mm`` if given."""
-        depth_mm = check_depth_image(depth_mm, camera)
+        priors_mm = () if prior_center_mm is None else (prior_center_mm,)
+        return self._locate(check_depth_image(depth_mm, camera), camera, priors_mm)
+
+    def locate_hands(self, depth_mm: np.ndarray, camera: CameraModel, max_hands: int,
+                     priors_mm: Sequence[np.ndarray] = ()) -> HandDetections:
+        """
+        Return the hand (score 1) or none, as :class:`Localizer` asks (``max_hands`` >= 1).
+
+        The rules find one hand: the nearest sizeable blob reaching near the first prior that
+        has one, else in the whole image. ``depth_mm`` is not checked again (see
+        :meth:`locate` for an image not checked yet).
+        """
+        detection = self._locate(depth_mm, camera, priors_mm)
+        return HandDetections([detection] if detection.found else [], detection.reason)
+
+    def _locate(self, depth_mm: np.ndarray, camera: CameraModel,
+                priors_mm: Sequence[np.ndarray]) -> HandDetection:
         stride = max(1, depth_mm.shape[1] // self.config.work_width_px)
         depth_grid_mm = depth_mm[::stride, ::stride]
         in_range = ((depth_grid_mm >= self.config.min_depth_mm)
@@ -133,9 +177,11 @@ class HandLocalizer:
         # Divided one by one: fx * fy of a tiny focal length could underflow to 0.
         area_mm2_per_mm2 = stride ** 2 / abs(camera.fx) / abs(camera.fy)
         blob = None
-        if prior_center_mm is not None:
-            near_prior = self._prior_region(depth_grid_mm, stride, camera, prior_center_mm)
+        for prior_mm in priors_mm:
+            near_prior = self._prior_region(depth_grid_mm, stride, camera, prior_mm)
             blob, _ = self._find_blob(depth_grid_mm, in_range, area_mm2_per_mm2, near_prior)
+            if blob is not None:
+                break
         if blob is None:
             blob, reason = self._find_blob(depth_grid_mm, in_range, area_mm2_per_mm2)
         if blob is None:
@@ -233,27 +279,6 @@ class HandLocalizer:
         in_band = ((depth_mm >= self.config.min_depth_mm)
                    & (depth_mm <= near_mm + self.config.band_mm))
         return blocks.astype(bool) & in_band
-
-
-def refine_center(depth_mm: np.ndarray, camera: CameraModel, center_mm: np.ndarray,
-                  cube_mm: CubeLike, predict_offset: Callable[[np.ndarray], np.ndarray],
-                  iterations: int = 2, crop_size: int = 128) -> np.ndarray:
-    """
-    Refine a hand centre DeepPrior++-style with a learned offset regressor.
-
-    Each iteration crops a ``crop_size`` normalised crop around the current centre and calls
-    ``predict_offset(crop_image)`` -> (3,) offset of the true centre, camera frame, in units of
-    cube / 2; the centre moves by ``offset * cube_mm / 2``. Returns the refined (3,) centre, mm.
-    """
-    center = as_center_mm(center_mm)
-    cube = as_cube_mm(cube_mm)
-    for _ in range(iterations):
-        crop = crop_hand(depth_mm, camera, center, cube, size=crop_size)
-        offset = np.asarray(predict_offset(crop.image), dtype=np.float64)
-        if offset.shape != (3,) or not np.all(np.isfinite(offset)):
-            raise InputError(f'predict_offset must return 3 finite values, got {offset}')
-        center = as_center_mm(center + offset * cube / 2.0)
-    return center
 
 
 def _solidity(pixels_uv: np.ndarray) -> float:

@@ -26,7 +26,7 @@ import pathlib
 import sys
 
 from jgr_ros.hand_frame import wrist_frame
-from jgr_ros.inference import EstimatorConfig, HandPoseEstimator
+from jgr_ros.pipeline import EstimatorConfig, HandPoseEstimator
 from jgr_ros.skeletons import get_skeleton, Skeleton
 from jgr_ros.smoothing import OneEuroConfig, OneEuroFilter
 from jgr_ros.synthetic import (
@@ -57,8 +57,8 @@ def estimate_sequence(estimator: HandPoseEstimator, frames) -> np.ndarray:
     estimator.reset_tracking()
     joints = []
     for frame in frames:
-        result = estimator.estimate(frame.depth_mm.astype(np.float32), frame.camera)
-        joints.append(result.joints_mm / MM_PER_M if result.found
+        result = estimator.estimate(frame.depth_mm.astype(np.float32), frame.camera).best
+        joints.append(result.joints_mm / MM_PER_M if result is not None
                       else np.full((estimator.skeleton.num_joints, 3), np.nan))
     return np.array(joints)
 
@@ -146,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--json', help='write the results here')
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
-    estimator = HandPoseEstimator.from_files(device='cpu', config=EstimatorConfig())
+    estimator = HandPoseEstimator.from_files(device='cpu', config=EstimatorConfig(max_hands=1))
     skeleton = get_skeleton(estimator.skeleton.name)
     camera = get_camera_preset(CAMERA)
     still = [estimate_sequence(estimator, still_frames(STILL_SEED_START + index,

@@ -5,6 +5,7 @@ Test helpers for the ROS nodes: small untrained model files and a rig around a l
 The rig starts a real :class:`HandPoseNode` in the harness's isolated context, publishes depth
 and camera_info to it over DDS and records everything it publishes (and its /rosout lines).
 """
+from dataclasses import replace
 import functools
 import pathlib
 
@@ -19,10 +20,13 @@ from jgr_ros.ros.hand_pose_node import HandPoseNode
 from jgr_ros.skeletons import get_skeleton
 from jgr_ros.synthetic import (
     get_camera_preset,
+    motion_frames,
+    MotionConfig,
     SyntheticConfig,
     SyntheticFrame,
     SyntheticHandGenerator,
 )
+from jgr_ros.synthetic.scene import sample_scene
 import numpy as np
 from rcl_interfaces.msg import Log
 from rclpy.parameter import Parameter
@@ -33,6 +37,9 @@ from visualization_msgs.msg import MarkerArray
 
 CAMERA_PRESET = 'realsense_d435_640x480'
 FRAME_ID = 'camera_depth_optical_frame'
+FRAME_CONFIG = SyntheticConfig.narrow(distance_range_m=(0.35, 0.9), distractor_probability=0.0)
+# A moving hand at 30 fps: about 20 mm per frame, one track throughout.
+MOTION_RATE_HZ, MOTION = 30.0, MotionConfig(speed_m_s=0.6)
 
 
 def write_tiny_models(directory: pathlib.Path) -> tuple[pathlib.Path, pathlib.Path]:
@@ -59,8 +66,29 @@ def write_tiny_models(directory: pathlib.Path) -> tuple[pathlib.Path, pathlib.Pa
 @functools.lru_cache(maxsize=64)
 def synthetic_frame(seed: int) -> SyntheticFrame:
     """Return a synthetic frame, one hand and no distractor in front (cached for reuse)."""
-    config = SyntheticConfig.narrow(distance_range_m=(0.35, 0.9), distractor_probability=0.0)
-    return SyntheticHandGenerator(get_camera_preset(CAMERA_PRESET), config).frame(seed)
+    return SyntheticHandGenerator(get_camera_preset(CAMERA_PRESET), FRAME_CONFIG).frame(seed)
+
+
+def clutter_only_frame(seed: int, **probabilities: float) -> SyntheticFrame:
+    """
+    Return a frame of the synthetic world's clutter without its hand (moved out of range).
+
+    ``probabilities`` are SyntheticConfig fields (body, wall, table, distractor, ...); the
+    frame's labels are those of the hand that is not there.
+    """
+    config = replace(FRAME_CONFIG, **probabilities)
+    generator = SyntheticHandGenerator(get_camera_preset(CAMERA_PRESET), config)
+    rng = np.random.default_rng(seed)
+    scene = sample_scene(rng, generator.camera, config)
+    out_of_range = scene.hand.transformed(np.eye(3), np.array([0.0, 0.0, 30.0]))
+    return generator.render(replace(scene, hand=out_of_range), rng)
+
+
+@functools.lru_cache(maxsize=8)
+def moving_hand(seed: int, count: int) -> tuple[SyntheticFrame, ...]:
+    """Return ``count`` frames of a hand moving at 0.6 m/s, 30 fps (cached for reuse)."""
+    return tuple(motion_frames(get_camera_preset(CAMERA_PRESET), seed, count, MOTION_RATE_HZ,
+                               FRAME_CONFIG, MOTION))
 
 
 class NodeRig:

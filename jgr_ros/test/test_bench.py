@@ -25,9 +25,10 @@ from jgr_ros.bench import (
 )
 from jgr_ros.center_net import CenterRefineNet
 from jgr_ros.errors import InputError
-from jgr_ros.inference import CenterRefiner, fold_batch_norms, PoseModel, resolve_backend
 from jgr_ros.model import JGRP2O
 from jgr_ros.model_file import ModelInfo, save_model
+from jgr_ros.networks import CenterRefiner, PoseModel
+from jgr_ros.runtime import fold_batch_norms, resolve_backend
 import numpy as np
 import pytest
 import torch
@@ -177,7 +178,7 @@ def test_bench_measures_every_number_it_promises(model_dir):
         assert mode['found_fraction'] == 1.0
         assert ('p50_ms' if ros else 'skipped') in mode['stages']['message']
     assert search['tracked_fraction'] == 0.0
-    assert 0.0 < tracking['tracked_fraction'] <= 1.0   # test_inference.py checks tracking
+    assert 0.0 < tracking['tracked_fraction'] <= 1.0   # test_pipeline.py checks tracking
     machine = results['machine']
     assert machine['cpu_model'] and machine['threads'] >= 1 and machine['torch']
     assert len(machine['load_average_start']) == len(machine['load_average_end']) == 3

@@ -4,8 +4,8 @@ import json
 
 import cv2
 from jgr_ros.errors import InputError
-from jgr_ros.inference import PoseModel
 from jgr_ros.model_file import build_model, ModelInfo, save_model
+from jgr_ros.networks import PoseModel
 from jgr_ros.training.evaluate import main, read_centers_mm
 from jgr_ros.training.metrics import DATASET_CAMERAS, read_uvd_file, write_uvd_file
 import numpy as np

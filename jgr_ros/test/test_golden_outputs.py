@@ -3,7 +3,7 @@
 
 import json
 
-from jgr_ros.inference import CenterRefiner, PoseModel
+from jgr_ros.networks import CenterRefiner, PoseModel
 from jgr_ros.training.golden_outputs import compute, golden_path
 import numpy as np
 import pytest

@@ -1,5 +1,5 @@
 # Copyright 2026 jgr_ros contributors. MIT License.
-"""Hand localisation on synthetic scenes and real frames, and centre refinement."""
+"""Hand localisation on synthetic scenes and real frames."""
 
 import re
 
@@ -7,7 +7,7 @@ import cv2
 from jgr_ros.camera import CameraModel
 from jgr_ros.crop import crop_hand, crop_preview, HandCrop, image_to_crop
 from jgr_ros.errors import InputError
-from jgr_ros.localization import HandLocalizer, LocalizerConfig, refine_center
+from jgr_ros.localization import HandLocalizer, LocalizerConfig
 import numpy as np
 import pytest
 
@@ -110,11 +110,17 @@ def test_without_arm_the_centre_is_the_blob_centroid():
     np.testing.assert_allclose(detection.center_mm, [0.0, 30.0, 450.0], atol=2.0)
 
 
-def test_tracking_prior_picks_the_hand_near_it_and_falls_back_to_the_nearest():
+def _two_hand_sized_boxes() -> np.ndarray:
+    """Return depth of two hand-sized boxes: at x -150 mm, 600 mm away, and 150 mm, 700 mm."""
     depth_mm = np.zeros((CAMERA.height, CAMERA.width), np.float32)
     for x_mm, z_mm in ((-150.0, 600.0), (150.0, 700.0)):
         _paint(depth_mm, lambda x, y, x0=x_mm: (np.abs(x - x0) <= 45) & (np.abs(y) <= 80),
                lambda x, y, z=z_mm: z)
+    return depth_mm
+
+
+def test_tracking_prior_picks_the_hand_near_it_and_falls_back_to_the_nearest():
+    depth_mm = _two_hand_sized_boxes()
     localizer = HandLocalizer()
     nearest = localizer.locate(depth_mm, CAMERA)
     np.testing.assert_allclose(nearest.center_mm, [-150.0, 0.0, 600.0], atol=3.0)
@@ -122,6 +128,19 @@ def test_tracking_prior_picks_the_hand_near_it_and_falls_back_to_the_nearest():
     np.testing.assert_allclose(tracked.center_mm, [150.0, 0.0, 700.0], atol=3.0)
     lost = localizer.locate(depth_mm, CAMERA, prior_center_mm=[0.0, 0.0, 1200.0])
     np.testing.assert_allclose(lost.center_mm, nearest.center_mm)
+
+
+def test_as_a_localiser_the_rules_find_one_hand_near_the_first_prior_that_has_one():
+    depth_mm = _two_hand_sized_boxes()
+    localizer = HandLocalizer()
+    (nearest,) = localizer.locate_hands(depth_mm, CAMERA, max_hands=2)
+    np.testing.assert_allclose(nearest.center_mm, [-150.0, 0.0, 600.0], atol=3.0)
+    assert nearest.score == 1.0
+    priors_mm = ([0.0, 0.0, 1200.0], [140.0, 10.0, 690.0])   # the first has nothing near it
+    (near_prior,) = localizer.locate_hands(depth_mm, CAMERA, 2, priors_mm)
+    np.testing.assert_allclose(near_prior.center_mm, [150.0, 0.0, 700.0], atol=3.0)
+    none = localizer.locate_hands(np.full_like(depth_mm, 3000.0), CAMERA, 2)
+    assert none == [] and 'no valid depth' in none.reason
 
 
 def test_a_wall_near_the_prior_is_measured_whole_and_is_no_hand():
@@ -168,32 +187,6 @@ def test_malformed_depth_raises(depth_mm, message):
 def test_invalid_config_raises(settings, message):
     with pytest.raises(InputError, match=message):
         LocalizerConfig(**settings)
-
-
-def _near_pixels_offset(crop_image: np.ndarray) -> np.ndarray:
-    """
-    Offset of the crop's foreground centroid from the crop centre, in cube / 2 units.
-
-    A hand-written stand-in for the learned regressor: u, v in [0, 1] span the cube's x, y
-    (image y is down here: fy > 0), z is already normalised.
-    """
-    rows, cols = np.nonzero(crop_image < 0.99)
-    side = crop_image.shape[0] - 1
-    return np.array([cols.mean() / side * 2 - 1, rows.mean() / side * 2 - 1,
-                     crop_image[rows, cols].mean()])
-
-
-def test_refine_center_moves_the_centre_onto_the_object():
-    depth_mm = np.zeros((CAMERA.height, CAMERA.width), np.float32)
-    _paint(depth_mm, lambda x, y: (x - 10) ** 2 + (y + 20) ** 2 <= 60 ** 2, lambda x, y: 650.0)
-    start_mm = np.array([50.0, -60.0, 620.0])
-    refined_mm = refine_center(depth_mm, CAMERA, start_mm, 300.0, _near_pixels_offset,
-                               iterations=3)
-    np.testing.assert_allclose(refined_mm, [10.0, -20.0, 650.0], atol=2.0)
-    assert np.all(refine_center(depth_mm, CAMERA, start_mm, 300.0, _near_pixels_offset, 0)
-                  == start_mm)
-    with pytest.raises(InputError, match='3 finite values'):
-        refine_center(depth_mm, CAMERA, start_mm, 300.0, lambda image: np.zeros(2))
 
 
 def _joints_inside(crop: HandCrop, joints_uvd: np.ndarray) -> bool:

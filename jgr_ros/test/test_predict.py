@@ -3,7 +3,7 @@
 import json
 
 import cv2
-from jgr_ros.inference import DEFAULT_POSE_MODEL, shipped_model_path
+from jgr_ros.networks import DEFAULT_POSE_MODEL, shipped_model_path
 from jgr_ros.skeletons import get_skeleton
 from jgr_ros.training.predict import main
 import numpy as np

@@ -2,7 +2,7 @@
 """The real-frame check of the model cards: NYU frame 1 scored, HANDS2017 frame found."""
 
 from jgr_ros.errors import InputError
-from jgr_ros.inference import EstimatorConfig, HandPoseEstimator
+from jgr_ros.pipeline import EstimatorConfig, HandPoseEstimator
 from jgr_ros.training.real_frames_eval import evaluate
 import pytest
 

@@ -12,7 +12,7 @@ from ros_harness import ros  # noqa: F401, I100  (fixture)
 
 pytest.importorskip('jgr_msgs.msg', reason='jgr_msgs is not built: run ./setup.sh and source '
                                            'tools/env.sh')
-from jgr_ros import inference  # noqa: E402, I100
+from jgr_ros import networks  # noqa: E402, I100
 from jgr_ros.model_file import load_model  # noqa: E402
 from jgr_ros.ros.conversions import joints_from_msg  # noqa: E402
 from jgr_ros.training import synthetic_eval  # noqa: E402
@@ -40,8 +40,8 @@ def error_bound_mm(pose_model_path) -> float:
 
 @pytest.fixture(scope='module')
 def shipped_models():
-    paths = [inference.shipped_model_path(name)
-             for name in (inference.DEFAULT_POSE_MODEL, inference.DEFAULT_CENTER_MODEL)]
+    paths = [networks.shipped_model_path(name)
+             for name in (networks.DEFAULT_POSE_MODEL, networks.DEFAULT_CENTER_MODEL)]
     missing = [str(path) for path in paths if not path.is_file()]
     if missing:
         pytest.skip(f'shipped model not there yet: {", ".join(missing)}')

@@ -11,7 +11,7 @@ from jgr_msgs.msg import HandPose  # noqa: E402, I100
 from jgr_ros.camera import CameraModel  # noqa: E402
 from jgr_ros.crop import crop_hand  # noqa: E402
 from jgr_ros.errors import InputError  # noqa: E402
-from jgr_ros.inference import HandPoseResult  # noqa: E402
+from jgr_ros.pipeline import HandPoseResult  # noqa: E402
 from jgr_ros.ros.conversions import (  # noqa: E402
     camera_from_info_msg,
     camera_info_msg,
@@ -108,12 +108,13 @@ def test_hand_pose_message_is_in_metres_with_every_field():
     joints_mm = open_hand_m() * 1000.0
     depth_mm = np.full((48, 64), 620.0, np.float32)
     crop = crop_hand(depth_mm, PINHOLE, (100.0, 50.0, 600.0), 250.0)
-    result = HandPoseResult(found=True, joints_mm=joints_mm,
-                            joints_uvd=PINHOLE.project_uvd(joints_mm),
+    center_mm = np.array([100.0, 50.0, 600.0])
+    result = HandPoseResult(joints_mm=joints_mm, joints_uvd=PINHOLE.project_uvd(joints_mm),
                             confidences=np.linspace(0.5, 1.0, 21, dtype=np.float32),
-                            center_mm=np.array([100.0, 50.0, 600.0]), roi=crop.roi, crop=crop)
+                            center_mm=center_mm, detected_center_mm=center_mm, crop=crop,
+                            track_id=7)
     header = Header(frame_id='cam')
-    hand = hand_pose_msg(result, MANO, header, 7, wrist_pose(joints_mm / 1000.0, MANO))
+    hand = hand_pose_msg(result, MANO, header, wrist_pose(joints_mm / 1000.0, MANO))
     np.testing.assert_allclose(joints_from_msg(hand), joints_mm / 1000.0)
     assert (hand.skeleton, hand.track_id, hand.header) == ('mano21', 7, header)
     assert tuple(hand.joint_names) == MANO.joint_names

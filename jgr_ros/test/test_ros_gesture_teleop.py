@@ -15,7 +15,7 @@ from ros_harness import ros  # noqa: F401, I100  (fixture)
 pytest.importorskip('jgr_msgs.msg', reason='jgr_msgs is not built: run ./setup.sh and source '
                                            'tools/env.sh')
 from geometry_msgs.msg import Twist  # noqa: E402, I100
-from jgr_ros import inference  # noqa: E402
+from jgr_ros import networks  # noqa: E402
 from jgr_ros.ros.gesture_teleop_node import GestureTeleopNode  # noqa: E402
 from jgr_ros.synthetic import get_camera_preset, SyntheticConfig  # noqa: E402
 from jgr_ros.synthetic import SyntheticHandGenerator  # noqa: E402
@@ -38,8 +38,8 @@ FAR_WALL_MM = 2500   # beyond the working range: no hand
 
 @pytest.fixture(scope='module')
 def generator():
-    for name in (inference.DEFAULT_POSE_MODEL, inference.DEFAULT_CENTER_MODEL):
-        if not inference.shipped_model_path(name).is_file():
+    for name in (networks.DEFAULT_POSE_MODEL, networks.DEFAULT_CENTER_MODEL):
+        if not networks.shipped_model_path(name).is_file():
             pytest.skip(f'shipped model not there yet: {name}')
     return SyntheticHandGenerator(get_camera_preset(CAMERA_PRESET))
 

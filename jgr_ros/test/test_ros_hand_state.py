@@ -19,7 +19,12 @@ from jgr_ros.hand_state import HandClassifiers  # noqa: E402
 from jgr_ros.ros.conversions import joints_from_msg  # noqa: E402
 from jgr_ros.skeletons import get_skeleton  # noqa: E402
 from rclpy.parameter import Parameter  # noqa: E402
-from ros_fixtures import node_on_models, synthetic_frame, write_tiny_models  # noqa: E402
+from ros_fixtures import (  # noqa: E402
+    moving_hand,
+    node_on_models,
+    synthetic_frame,
+    write_tiny_models,
+)
 
 pytestmark = pytest.mark.ros
 MANO = get_skeleton('mano21')
@@ -73,8 +78,10 @@ def test_a_gesture_waits_for_gesture_min_frames(ros, tiny_models):  # noqa: F811
 
 def test_wrist_pose_is_smoothed_by_default_and_raw_on_request(ros, tiny_models):  # noqa: F811
     rig = start(ros, tiny_models)
-    first = rig.send_frame(synthetic_frame(1)).hands[0]
-    second = rig.send_frame(synthetic_frame(2)).hands[0]
+    video = moving_hand(1, 3)   # one track
+    first = rig.send_frame(video[0]).hands[0]
+    second = rig.send_frame(video[1]).hands[0]
+    assert second.track_id == first.track_id
     raw_first, raw_second = joints_from_msg(first)[0], joints_from_msg(second)[0]
     np.testing.assert_allclose(position(first.wrist), raw_first, atol=1e-9)   # first: as is
     # One Euro moves from the last filtered wrist towards the new one, part of the way.
@@ -85,16 +92,17 @@ def test_wrist_pose_is_smoothed_by_default_and_raw_on_request(ros, tiny_models):
     assert ros.spin_until(lambda: len(rig.wrists) == 2)
     np.testing.assert_allclose(position(rig.wrists[1].pose), position(second.wrist))
     assert rig.node.set_parameters([Parameter('smooth_wrist', value=False)])[0].successful
-    third = rig.send_frame(synthetic_frame(3)).hands[0]
+    third = rig.send_frame(video[2]).hands[0]
     np.testing.assert_allclose(position(third.wrist), joints_from_msg(third)[0], atol=1e-9)
 
 
 def test_smooth_joints_publishes_the_filtered_joints(ros, tiny_models):  # noqa: F811
     rig = start(ros, tiny_models)
-    raw_first = joints_from_msg(rig.send_frame(synthetic_frame(1)).hands[0])
-    raw_second = joints_from_msg(rig.send_frame(synthetic_frame(2)).hands[0])
+    video = moving_hand(1, 2)   # one track
+    raw_first = joints_from_msg(rig.send_frame(video[0]).hands[0])
+    raw_second = joints_from_msg(rig.send_frame(video[1]).hands[0])
     assert rig.node.set_parameters([Parameter('smooth_joints', value=True)])[0].successful
-    smoothed = rig.send_frame(synthetic_frame(1)).hands[0]
+    smoothed = rig.send_frame(video[0]).hands[0]
     joints_m = joints_from_msg(smoothed)
     # The filter has followed every frame: its joints lie between the two raw hands it saw,
     # each joint on the segment joining them, short of frame 1's raw joints.

@@ -14,7 +14,7 @@ pytest.importorskip('rclpy', reason='rclpy is not importable: run ./setup.sh and
                                     'tools/env.sh')
 pytest.importorskip('jgr_msgs.msg', reason='jgr_msgs is not built: run ./setup.sh')
 from jgr_ros.errors import InputError  # noqa: E402, I100
-from jgr_ros.inference import EstimatorConfig  # noqa: E402
+from jgr_ros.pipeline import EstimatorConfig  # noqa: E402
 from jgr_ros.ros.parameters import HAND_POSE_PARAMETERS, RuntimeSettings  # noqa: E402
 from jgr_ros.ros.synthetic_camera_node import SYNTHETIC_CAMERA_PARAMETERS  # noqa: E402
 

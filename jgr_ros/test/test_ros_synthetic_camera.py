@@ -80,6 +80,28 @@ def test_frames_camera_info_and_ground_truth_share_one_stamp(ros, encoding,  # n
         np.testing.assert_array_equal(again.depth_mm, expected.depth_mm)
 
 
+@pytest.mark.parametrize('crossing', [False, True])
+def test_two_moving_hands_come_with_both_ground_truths(ros, crossing):  # noqa: F811
+    start_camera(ros, seed=SEED, rate_hz=20.0, max_frames=2, hands=2, crossing=crossing)
+    images, truths = [], []
+    io = ros.node('test_io')
+    io.create_subscription(Image, ros.topic('depth/image_raw'), images.append, 10)
+    io.create_subscription(CameraInfo, ros.topic('depth/camera_info'), lambda msg: None, 10)
+    io.create_subscription(HandPoseArray, ros.topic('ground_truth/hand_poses'), truths.append, 10)
+    assert ros.spin_until(lambda: len(images) == len(truths) == 2)
+    config = SyntheticConfig.narrow(distance_range_m=(0.35, 0.9), distractor_probability=0.0,
+                                    two_hand_probability=1.0)
+    video = MotionVideo(get_camera_preset('realsense_d435_640x480'), SEED, 20.0, config,
+                        MotionConfig(), hands=2, crossing=crossing)
+    for index, (image, truth) in enumerate(zip(images, truths)):
+        expected = video.frame(index)
+        np.testing.assert_allclose(depth_from_image_msg(image), expected.depth_mm, atol=1e-3)
+        assert len(truth.hands) == 2
+        for hand, joints_mm in zip(truth.hands, expected.all_joints_mm):
+            np.testing.assert_allclose(joints_from_msg(hand), joints_mm / 1000.0, atol=1e-6)
+        assert truth.hands[1].handedness == HANDEDNESS[expected.more_hands[0].handedness]
+
+
 def test_no_frame_is_rendered_before_anyone_listens(ros):  # noqa: F811
     camera = start_camera(ros, rate_hz=50.0)
     ros.spin_until(lambda: False, timeout_s=0.3)
@@ -90,6 +112,7 @@ def test_no_frame_is_rendered_before_anyone_listens(ros):  # noqa: F811
     ({'encoding': 'mono8'}, 'encoding'),
     ({'camera': 'webcam'}, 'unknown camera preset'),
     ({'min_distance_m': 1.0, 'max_distance_m': 0.5}, 'distance_range_m'),
+    ({'hands': 1, 'crossing': True}, '1 or 2 hands'),
 ])
 def test_bad_settings_stop_start_up_with_a_message(ros, parameters, message):  # noqa: F811
     with pytest.raises(InputError, match=message):

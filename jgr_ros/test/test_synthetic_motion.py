@@ -1,5 +1,5 @@
 # Copyright 2026 jgr_ros contributors. MIT License.
-"""Moving hands: determinism, continuity, speed, framing, wobble, poses, rendered frames."""
+"""Moving hands: determinism, continuity, speed, framing, wobble, poses, frames, two hands."""
 
 from jgr_ros.errors import InputError
 from jgr_ros.skeletons import get_skeleton
@@ -194,24 +194,76 @@ def test_motion_frames_render_the_moving_hand():
             scene = motion.scene_at(i / 2.0)
             np.testing.assert_array_equal(frame.joints_mm, scene.joints_m * np.float32(1000.0))
             assert frame.gesture == scene.gesture and frame.handedness == scene.handedness
-            center = MANO.hand_center(frame.joints_uvd.astype(np.float64))
-            u, v = np.rint(center[:2]).astype(int)
-            window = frame.depth_mm[v - 3:v + 4, u - 3:u + 4].astype(np.float64)
-            valid = window[window > 0]
-            assert valid.size > 0.5 * window.size
-            # The ray through the hand centre meets the hand in front of it, near it.
-            assert center[2] - 150.0 < np.median(valid) < center[2] + 20.0
+            _assert_rendered(frame.depth_mm, frame.joints_uvd)
         assert not np.array_equal(frames[0].joints_mm, frames[2].joints_mm)
         again = motion_frames(CAMERA, seed, 2, 2.0)  # each frame is deterministic on its own
         for a, b in zip(frames, again):
             np.testing.assert_array_equal(a.depth_mm, b.depth_mm)
 
 
+def _assert_rendered(depth_mm: np.ndarray, joints_uvd: np.ndarray) -> None:
+    """Assert that the ray through the hand centre meets the hand in front of it, near it."""
+    center = MANO.hand_center(joints_uvd.astype(np.float64))
+    u, v = np.rint(center[:2]).astype(int)
+    window = depth_mm[v - 3:v + 4, u - 3:u + 4].astype(np.float64)
+    valid = window[window > 0]
+    assert valid.size > 0.5 * window.size
+    assert center[2] - 150.0 < np.median(valid) < center[2] + 20.0
+
+
+TWO_HAND_CONFIG = SyntheticConfig.narrow(distance_range_m=(0.35, 0.9), sensor_probability=0.0)
+
+
+def _visible_joint_share(depth_mm: np.ndarray, joints_uvd: np.ndarray) -> float:
+    """Return the share of joints with a rendered surface at most 40 mm in front of them."""
+    visible = 0
+    for u, v, z_mm in joints_uvd:
+        u, v = int(round(u)), int(round(v))
+        window = depth_mm[max(v - 2, 0):v + 3, max(u - 2, 0):u + 3].astype(np.float64)
+        visible += bool(np.any((window > z_mm - 40.0) & (window < z_mm + 15.0)))
+    return visible / len(joints_uvd)
+
+
+def _centers_uvd(frames) -> np.ndarray:
+    """(T, 2, 3) hand centres (u, v, depth mm) of both hands of each frame."""
+    return np.array([[MANO.hand_center(frame.joints_uvd.astype(np.float64)),
+                      MANO.hand_center(frame.more_hands[0].joints_uvd.astype(np.float64))]
+                     for frame in frames])
+
+
+def test_two_hands_are_rendered_with_their_labels_and_stay_apart():
+    frames = motion_frames(CAMERA, 3, 40, 5.0, TWO_HAND_CONFIG, hands=2)
+    for frame in frames[::8]:
+        (second,) = frame.more_hands
+        assert frame.all_joints_mm.shape == (2, 21, 3)
+        for joints_uvd in (frame.joints_uvd, second.joints_uvd):
+            assert _visible_joint_share(frame.depth_mm, joints_uvd) > 0.6
+    # The first hand's joints keep to the left half of the image, the second's to the right.
+    assert max(frame.joints_uvd[:, 0].max() for frame in frames) <= CAMERA.width / 2
+    assert min(frame.more_hands[0].joints_uvd[:, 0].min() for frame in frames) >= CAMERA.width / 2
+    first_alone = motion_frames(CAMERA, 3, 1, 5.0, TWO_HAND_CONFIG,
+                                MotionConfig(image_x_span=(0.0, 0.5)))[0]
+    np.testing.assert_array_equal(first_alone.joints_mm, frames[0].joints_mm)   # same hand
+    again = motion_frames(CAMERA, 3, 2, 5.0, TWO_HAND_CONFIG, hands=2)[1]
+    np.testing.assert_array_equal(again.depth_mm, frames[1].depth_mm)
+
+
+def test_crossing_hands_pass_each_other_at_different_depths():
+    frames = motion_frames(CAMERA, 3, 60, 15.0, TWO_HAND_CONFIG, hands=2, crossing=True)
+    centers = _centers_uvd(frames)
+    first_left = centers[:, 0, 0] < centers[:, 1, 0]
+    assert first_left[0] and not first_left.all()   # the first starts left, then passes
+    near_mm, far_mm = (1000.0 * distance for distance in TWO_HAND_CONFIG.distance_range_m)
+    depth_range_mm = far_mm - near_mm
+    assert centers[:, 0, 2].max() < near_mm + 0.5 * depth_range_mm < centers[:, 1, 2].min()
+
+
 @pytest.mark.parametrize('values', [
     {'speed_m_s': 0.0}, {'speed_m_s': -0.1}, {'speed_m_s': float('nan')},
     {'speed_m_s': float('inf')}, {'turn_deg': -1.0}, {'turn_deg': 120.0},
     {'turn_deg': float('nan')}, {'pose_period_s': 0.0}, {'pose_period_s': -1.0},
-    {'pose_period_s': float('inf')},
+    {'pose_period_s': float('inf')}, {'image_x_span': (0.5, 0.5)},
+    {'image_x_span': (-0.1, 0.5)}, {'image_x_span': (0.5, 1.1)},
 ])
 def test_bad_motion_config_raises(values):
     with pytest.raises(InputError):
@@ -229,3 +281,6 @@ def test_bad_arguments_raise():
         motion_frames(CAMERA, 0, 2, 0.0)
     with pytest.raises(InputError):
         motion_frames(CAMERA, 0, -1, 30.0)
+    for hands, crossing in ((3, False), (0, False), (1, True)):
+        with pytest.raises(InputError, match='1 or 2 hands'):
+            motion_frames(CAMERA, 0, 1, 30.0, hands=hands, crossing=crossing)

@@ -18,7 +18,7 @@ import uuid
 from jgr_msgs.msg import HandPoseArray
 from jgr_ros import bench
 from jgr_ros.bench import BenchSettings, FRAME_ID, NODE_RATES_FPS, RosStages, summary_ms
-from jgr_ros.inference import HandPoseEstimator, HandPoseResult
+from jgr_ros.pipeline import HandPoseEstimator, HandPoseFrame
 from jgr_ros.ros.conversions import (
     camera_info_msg,
     hand_pose_msg,
@@ -38,12 +38,13 @@ from std_msgs.msg import Header
 import torch
 
 
-def build_message(result: HandPoseResult, estimator: HandPoseEstimator) -> HandPoseArray:
-    """Build what the node publishes for a found hand."""
+def build_message(frame: HandPoseFrame, estimator: HandPoseEstimator) -> HandPoseArray:
+    """Build what the node publishes for a frame's hands."""
     header = Header(frame_id=FRAME_ID)
-    wrist = wrist_pose(result.joints_mm / MM_PER_M, estimator.skeleton)
-    hand = hand_pose_msg(result, estimator.skeleton, header, 1, wrist)
-    return HandPoseArray(header=header, hands=[hand])
+    return HandPoseArray(header=header, hands=[
+        hand_pose_msg(hand, estimator.skeleton, header,
+                      wrist_pose(hand.joints_mm / MM_PER_M, estimator.skeleton))
+        for hand in frame.hands])
 
 
 def bench_node(pose_path: pathlib.Path, center_path: pathlib.Path, device: torch.device,

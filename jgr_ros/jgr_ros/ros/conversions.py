@@ -16,7 +16,7 @@ from jgr_ros.errors import InputError
 from jgr_ros.gestures import NO_GESTURE
 from jgr_ros.hand_frame import wrist_frame
 from jgr_ros.hand_state import HandReport
-from jgr_ros.inference import HandPoseResult
+from jgr_ros.pipeline import HandPoseResult
 from jgr_ros.skeletons import Skeleton
 from jgr_ros.units import MM_PER_M
 import numpy as np
@@ -108,11 +108,12 @@ def wrist_pose(joints_m: np.ndarray, skeleton: Skeleton, right_hand: bool = True
     return pose_msg(position_m, rotation)
 
 
-def hand_pose_msg(result: HandPoseResult, skeleton: Skeleton, header: Header, track_id: int,
+def hand_pose_msg(result: HandPoseResult, skeleton: Skeleton, header: Header,
                   wrist: Pose | None, report: HandReport | None = None) -> HandPose:
     """
     Convert a found hand (millimetres, camera optical frame) to a HandPose in metres.
 
+    The message carries the hand's ``track_id`` (see :class:`~jgr_ros.tracking.HandTracker`).
     ``wrist`` comes from :func:`wrist_pose`; None (no wrist frame) leaves the orientation
     identity at joint 0. ``report`` (the track's :class:`~jgr_ros.hand_state.HandState`) gives
     the joints (filtered or raw), gesture, handedness, pinch and grab; without it the joints
@@ -127,7 +128,7 @@ def hand_pose_msg(result: HandPoseResult, skeleton: Skeleton, header: Header, tr
         wrist=wrist or Pose(position=point_msg(joints_m[0])),
         center=point_msg(result.center_mm / MM_PER_M),
         roi=RegionOfInterest(x_offset=x, y_offset=y, width=width, height=height),
-        handedness=HandPose.HANDEDNESS_UNKNOWN, gesture='', track_id=track_id)
+        handedness=HandPose.HANDEDNESS_UNKNOWN, gesture='', track_id=result.track_id)
     if report is not None:
         msg.handedness = HANDEDNESS[report.handedness.side]
         msg.handedness_confidence = report.handedness.confidence

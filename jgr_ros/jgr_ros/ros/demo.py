@@ -22,11 +22,11 @@ import time
 import cv2
 from jgr_msgs.msg import HandPose, HandPoseArray
 from jgr_ros.errors import InputError
-from jgr_ros.inference import BACKENDS
 from jgr_ros.ros.conversions import joints_from_msg, stamp_ns
 from jgr_ros.ros.debug_images import comparison_image
 from jgr_ros.ros.hand_pose_node import HandPoseNode
 from jgr_ros.ros.synthetic_camera_node import ENCODINGS, SyntheticCameraNode
+from jgr_ros.runtime import BACKENDS
 from jgr_ros.skeletons import convert_joints, get_skeleton
 from jgr_ros.synthetic import CAMERA_PRESETS
 from jgr_ros.units import MM_PER_M

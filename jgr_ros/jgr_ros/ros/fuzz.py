@@ -26,7 +26,7 @@ import warnings
 from jgr_msgs.msg import HandPoseArray
 from jgr_ros.camera import CameraModel
 from jgr_ros.errors import InputError
-from jgr_ros.inference import EstimatorConfig, HandPoseEstimator
+from jgr_ros.pipeline import EstimatorConfig, HandPoseEstimator, HandPoseFrame
 from jgr_ros.ros.conversions import (
     camera_info_msg,
     depth_from_image_msg,
@@ -222,9 +222,9 @@ def valid_frames(estimator: HandPoseEstimator, count: int) -> list[ValidFrame]:
         frame = generator.frame(seed)
         seed += 1
         estimator.reset_tracking()
-        result = estimator.estimate(frame.depth_mm, frame.camera)
+        result = estimator.estimate(frame.depth_mm, frame.camera).best
         truth_m = frame.joints_mm / MM_PER_M
-        if result.found and _error_mm(result.joints_mm / MM_PER_M, truth_m) < SCREEN_MM:
+        if result is not None and _error_mm(result.joints_mm / MM_PER_M, truth_m) < SCREEN_MM:
             frames.append(ValidFrame(frame.depth_mm, frame.camera, truth_m))
     return frames
 
@@ -379,16 +379,19 @@ def score_distributions(frames: int = 100, seed: int = 0) -> dict[str, list[floa
                    'random 32FC1 metres', 'noise wall', 'flat wall', 'salt noise')
     for index in range(frames):
         frame = generator.frame(seed + index)
-        result = estimator.estimate(frame.depth_mm, frame.camera)
-        scores['valid'].append(result.score if result.found else 0.0)
+        scores['valid'].append(_best_score(estimator.estimate(frame.depth_mm, frame.camera)))
         for kind in noise_kinds:
             _, image = BAD_KINDS[kind](rng, frame.depth_mm, frame.camera)
             try:
                 result = estimator.estimate(depth_from_image_msg(image), frame.camera)
             except InputError:
                 continue
-            scores.setdefault(kind, []).append(result.score if result.found else 0.0)
+            scores.setdefault(kind, []).append(_best_score(result))
     return scores
+
+
+def _best_score(frame: HandPoseFrame) -> float:
+    return frame.best.score if frame.hands else 0.0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -4,9 +4,13 @@ The hand-pose node: depth images in, 3-D hands out.
 
 Subscribes ``depth/image_raw`` and ``depth/camera_info`` (remap them to your driver's topics;
 see launch/hand_pose.launch.py) and publishes, with the depth image's stamp and frame_id:
-``hand_poses`` (jgr_msgs/HandPoseArray, every processed frame, empty when no hand),
-``hand_markers`` (RViz skeletons), ``wrist_pose`` (geometry_msgs/PoseStamped, when a hand is
-found), ``/diagnostics`` and, on request, ``debug/crop``.
+``hand_poses`` (jgr_msgs/HandPoseArray: every processed frame, up to ``max_hands`` hands,
+highest score first, each with its ``track_id``; empty when no hand), ``hand_markers`` (RViz
+skeletons, one namespace per track, deleted when the track ends), ``wrist_pose``
+(geometry_msgs/PoseStamped of the highest-scoring hand of the frame, when it has a wrist
+frame), ``/diagnostics`` and, on request, ``debug/crop`` (the highest-scoring hand's crop).
+Each track has its own :class:`HandState` (gesture, handedness, One Euro filter), dropped when
+the track ends.
 
 Threading: the subscription callback only stores the newest frame in a one-slot mailbox; a
 worker thread runs the network on the newest frame and publishes. A frame replaced before the
@@ -28,14 +32,10 @@ from typing import Any
 from diagnostic_msgs.msg import DiagnosticArray
 from geometry_msgs.msg import PoseStamped
 from jgr_msgs.msg import HandPoseArray
+from jgr_ros.camera import CameraModel
 from jgr_ros.errors import InputError
-from jgr_ros.hand_state import HandClassifiers, HandState
-from jgr_ros.inference import (
-    HandPoseEstimator,
-    HandPoseResult,
-    load_estimator_with_cpu_fallback,
-    slower_backend_reason,
-)
+from jgr_ros.hand_state import HandClassifiers, HandReport, HandState
+from jgr_ros.pipeline import HandPoseEstimator, HandPoseFrame, HandPoseResult
 from jgr_ros.ros.camera_infos import CameraInfoCache
 from jgr_ros.ros.conversions import (
     depth_from_image_msg,
@@ -52,9 +52,10 @@ from jgr_ros.ros.markers import skeleton_markers
 from jgr_ros.ros.parameters import (
     declare_parameters,
     HAND_POSE_PARAMETERS,
-    RUNTIME_PARAMETERS,
+    PARAMETER_NAMES,
     RuntimeSettings,
 )
+from jgr_ros.runtime import load_estimator_with_cpu_fallback, slower_backend_reason
 from jgr_ros.skeletons import Skeleton
 import numpy as np
 from rcl_interfaces.msg import SetParametersResult
@@ -67,6 +68,8 @@ from std_msgs.msg import Header
 import torch
 from visualization_msgs.msg import MarkerArray
 
+# A VGA depth camera: the localiser's start-up run needs one (see _warm_up).
+WARM_UP_CAMERA = CameraModel(640, 480, 500.0, 500.0, 319.5, 239.5)
 RELIABILITY = {'best_effort': ReliabilityPolicy.BEST_EFFORT,
                'reliable': ReliabilityPolicy.RELIABLE}
 # A warning of the same kind is repeated at most this often.
@@ -158,7 +161,7 @@ class HandPosePipeline:
         def load(device: str) -> HandPoseEstimator:
             estimator = HandPoseEstimator.from_files(
                 values['model'] or None, values['center_model'] or None, device,
-                self._settings.estimator, values['backend'])
+                self._settings.estimator, values['backend'], values['detector_model'] or None)
             _warm_up(estimator)
             return estimator
         self._estimator, fallback_reason = load_estimator_with_cpu_fallback(
@@ -170,16 +173,17 @@ class HandPosePipeline:
                              'cpu_threads': str(torch.get_num_threads()),
                              'model': str(pose_model.path),
                              'center_model': str(self._estimator.refiner.path),
+                             'detector': values['detector'],
                              'hand_classifiers': str(self._classifiers.path)}
+        if self._estimator.detector is not None:   # the learned one: a model file
+            self._static_info['detector_model'] = str(self._estimator.detector.path)
         slower = fallback_reason or slower_backend_reason(values['backend'], pose_model)
         if slower:
             self._static_info['slower_than_possible'] = slower
             self.get_logger().warning(slower)
         self._stats = PipelineStats()
         self._cameras = CameraInfoCache()
-        self._hands_shown = 0
-        self._track_id = 0
-        self._hand_state: HandState | None = None   # the tracked hand's, None without one
+        self._hand_states: dict[int, HandState] = {}   # by track id, the tracks of last frame
 
     def _start(self) -> None:
         """Subscribe, advertise, start the worker; log the ready line."""
@@ -258,18 +262,17 @@ class HandPosePipeline:
 
     def _on_set_parameters(self, parameters: list[Parameter]) -> SetParametersResult:
         """Validate the changed run-time parameters together with the others, then apply."""
-        values = {name: self.get_parameter(name).value for name in RUNTIME_PARAMETERS}
+        values = {name: self.get_parameter(name).value for name in PARAMETER_NAMES}
         values.update({parameter.name: parameter.value for parameter in parameters})
         try:
             settings = RuntimeSettings.from_parameters(values)
+            estimator = self._estimator
+            if estimator is not None and settings.estimator != self._settings.estimator:
+                self._estimator = estimator.reconfigured(settings.estimator)
         except InputError as error:
             return SetParametersResult(successful=False, reason=str(error))
-        if self._hand_state is not None:
-            self._hand_state.reconfigure(settings.hand_state)
-        estimator = self._estimator
-        if estimator is not None and settings.estimator != self._settings.estimator:
-            self._estimator = HandPoseEstimator(estimator.pose_model, estimator.refiner,
-                                                settings.estimator)
+        for hand_state in list(self._hand_states.values()):
+            hand_state.reconfigure(settings.hand_state)
         self._settings = settings
         return SetParametersResult(successful=True)
 
@@ -292,8 +295,8 @@ class HandPosePipeline:
         estimator, settings = self._estimator, self._settings
         try:
             camera = self._cameras.camera(msg.header.frame_id, self._info_sub.topic_name)
-            result = estimator.estimate(depth_from_image_msg(msg), camera)
-            self._publish(msg.header, result, estimator, settings)
+            frame = estimator.estimate(depth_from_image_msg(msg), camera)
+            self._publish(msg.header, frame, estimator, settings)
         except InputError as error:
             estimator.reset_tracking()   # the video has a gap: search the next frame
             self._stats.skipped(str(error))
@@ -305,41 +308,50 @@ class HandPosePipeline:
                 self.get_logger().error(f'unexpected error, frame skipped:\n'
                                         f'{traceback.format_exc()}')
 
-    def _publish(self, header: Header, result: HandPoseResult, estimator: HandPoseEstimator,
+    def _publish(self, header: Header, frame: HandPoseFrame, estimator: HandPoseEstimator,
                  settings: RuntimeSettings) -> None:
         """Publish every output of one frame, then count it."""
         skeleton = estimator.skeleton
-        found = result.found
-        self._publish_hand(header, result if found else None, skeleton, settings)
-        hands_joints_m = [result.joints_mm / MM_PER_M] if found else []
+        ended_track_ids = [track_id for track_id in self._hand_states
+                           if track_id not in {hand.track_id for hand in frame.hands}]
+        self._publish_hands(header, frame.hands, skeleton, settings)
         # Markers are for RViz: built only while something subscribes to them.
-        if (hands_joints_m or self._hands_shown) and self._markers_pub.get_subscription_count():
+        if (frame.hands or ended_track_ids) and self._markers_pub.get_subscription_count():
+            hands_joints_m = {hand.track_id: hand.joints_mm / MM_PER_M for hand in frame.hands}
             self._markers_pub.publish(skeleton_markers(hands_joints_m, skeleton, header,
-                                                       settings.markers, self._hands_shown))
-        self._hands_shown = len(hands_joints_m)
-        if found and settings.publish_debug_image:
+                                                       settings.markers, ended_track_ids))
+        if frame.hands and settings.publish_debug_image:
+            best = frame.best
             self._debug_pub.publish(rgb_image_msg(
-                crop_debug_image(result.crop, result.joints_uvd, skeleton), header))
+                crop_debug_image(best.crop, best.joints_uvd, skeleton), header))
         latency_ns = self.get_clock().now().nanoseconds - stamp_ns(header.stamp)
-        self._stats.processed(latency_ns / 1e6, result.tracked)
+        self._stats.processed(latency_ns / 1e6, frame.tracked)
 
-    def _publish_hand(self, header: Header, result: HandPoseResult | None,
-                      skeleton: Skeleton, settings: RuntimeSettings) -> None:
-        """Publish hand_poses (empty without a hand) and, with a wrist frame, wrist_pose."""
-        if result is None:
-            self._poses_pub.publish(HandPoseArray(header=header, hands=[]))
-            return
-        if self._hands_shown == 0:
-            self._track_id += 1     # a new hand, or the old one found again after losing it
-            self._hand_state = HandState(self._classifiers, skeleton, settings.hand_state)
-        report = self._hand_state.update(result.joints_mm / MM_PER_M,
-                                         stamp_ns(header.stamp) / 1e9)
-        wrist = wrist_pose(report.wrist_joints_m, skeleton,
-                           right_hand=report.handedness.side != 'left')
-        hand = hand_pose_msg(result, skeleton, header, self._track_id, wrist, report)
-        self._poses_pub.publish(HandPoseArray(header=header, hands=[hand]))
-        if wrist is not None:
-            self._wrist_pub.publish(PoseStamped(header=header, pose=wrist))
+    def _publish_hands(self, header: Header, hands: list[HandPoseResult], skeleton: Skeleton,
+                       settings: RuntimeSettings) -> None:
+        """Publish hand_poses (empty without a hand) and the best hand's wrist_pose."""
+        reports = self._hand_reports(hands, stamp_ns(header.stamp) / 1e9, skeleton, settings)
+        wrists = [wrist_pose(report.wrist_joints_m, skeleton,
+                             right_hand=report.handedness.side != 'left') for report in reports]
+        self._poses_pub.publish(HandPoseArray(header=header, hands=[
+            hand_pose_msg(hand, skeleton, header, wrist, report)
+            for hand, wrist, report in zip(hands, wrists, reports)]))
+        if wrists and wrists[0] is not None:   # the highest-scoring hand's
+            self._wrist_pub.publish(PoseStamped(header=header, pose=wrists[0]))
+
+    def _hand_reports(self, hands: list[HandPoseResult], time_s: float, skeleton: Skeleton,
+                      settings: RuntimeSettings) -> list[HandReport]:
+        """
+        Update each hand's track state (a new track starts a new one); return their reports.
+
+        The states of tracks that ended (no hand of this frame continues them) are dropped.
+        """
+        states = {hand.track_id: (self._hand_states.get(hand.track_id)
+                                  or HandState(self._classifiers, skeleton, settings.hand_state))
+                  for hand in hands}
+        self._hand_states = states
+        return [states[hand.track_id].update(hand.joints_mm / MM_PER_M, time_s)
+                for hand in hands]
 
     def _warn(self, message: str) -> None:
         if self._throttle.allow(message):
@@ -417,11 +429,19 @@ class ManagedHandPoseNode(HandPosePipeline, LifecycleNode):
 
 
 def _warm_up(estimator: HandPoseEstimator) -> None:
-    """Run each network once, so that the first frame does not pay for lazy initialisation."""
+    """
+    Run each network once, so that the first frame does not pay for lazy initialisation.
+
+    The localiser (the learned detector is a network too) looks at an empty frame of
+    :data:`WARM_UP_CAMERA`; what it finds there does not matter.
+    """
     pose_model, refiner = estimator.pose_model, estimator.refiner
     pose_model.predict_crops(np.ones((1, pose_model.input_size, pose_model.input_size)))
     if refiner is not None:
         refiner.predict_offset(np.ones((refiner.input_size, refiner.input_size)))
+    estimator.localizer.locate_hands(
+        np.zeros((WARM_UP_CAMERA.height, WARM_UP_CAMERA.width), np.float32), WARM_UP_CAMERA,
+        estimator.config.max_hands)
 
 
 def cpu_threads_beside_dds() -> int:

@@ -2,13 +2,14 @@
 """
 RViz skeletons: a SPHERE_LIST of joints and a LINE_LIST of bones per hand.
 
-Each hand slot has its own namespace (``hand_0``, ``hand_1``, ...) with two fixed marker ids
+Each track has its own namespace (``hand_<track_id>``) with two fixed marker ids
 (:data:`JOINTS_ID`, :data:`BONES_ID`); point ``j`` of the joints marker is joint ``j`` of the
-skeleton and points ``2b``, ``2b + 1`` of the bones marker are bone ``b``. A hand that
-disappears gets DELETE markers, and every marker has a lifetime, so stale skeletons vanish even
-when the node stops publishing.
+skeleton and points ``2b``, ``2b + 1`` of the bones marker are bone ``b``. A track that ends
+gets DELETE markers, and every marker has a lifetime, so stale skeletons vanish even when the
+node stops publishing.
 """
 from dataclasses import dataclass
+from typing import Iterable, Mapping
 
 from geometry_msgs.msg import Vector3
 from jgr_ros.drawing import FINGER_COLORS_RGB
@@ -21,7 +22,7 @@ from visualization_msgs.msg import Marker, MarkerArray
 
 JOINTS_ID = 0
 BONES_ID = 1
-# One colour per hand slot when per-finger colours are off.
+# One colour per track (cycled by id) when per-finger colours are off.
 HAND_COLORS_RGB = ((0.2, 0.9, 1.0), (1.0, 0.8, 0.2), (0.9, 0.4, 0.9))
 
 
@@ -39,36 +40,38 @@ class MarkerStyle:
         return self.joint_diameter_m / 2.0
 
 
-def namespace(hand_index: int) -> str:
-    """Return the marker namespace of a hand slot."""
-    return f'hand_{hand_index}'
+def namespace(track_id: int) -> str:
+    """Return the marker namespace of a track."""
+    return f'hand_{track_id}'
 
 
-def skeleton_markers(hands_joints_m: list[np.ndarray], skeleton: Skeleton, header: Header,
-                     style: MarkerStyle, hands_shown_before: int = 0) -> MarkerArray:
+def skeleton_markers(hands_joints_m: Mapping[int, np.ndarray], skeleton: Skeleton,
+                     header: Header, style: MarkerStyle,
+                     ended_track_ids: Iterable[int] = ()) -> MarkerArray:
     """
-    Markers for this frame's hands, plus DELETE for hand slots shown before but gone now.
+    Markers for this frame's hands, plus DELETE for the markers of tracks that ended.
 
-    ``hands_joints_m`` holds one (J, 3) array in metres per hand, in ``header.frame_id``.
+    ``hands_joints_m`` maps each hand's track id to its (J, 3) joints in metres, in
+    ``header.frame_id``.
     """
     markers = []
-    for hand_index, joints_m in enumerate(hands_joints_m):
-        markers += _hand_markers(joints_m, skeleton, header, style, hand_index)
-    for hand_index in range(len(hands_joints_m), hands_shown_before):
-        markers += [_delete_marker(header, hand_index, marker_id)
+    for track_id, joints_m in hands_joints_m.items():
+        markers += _hand_markers(joints_m, skeleton, header, style, track_id)
+    for track_id in ended_track_ids:
+        markers += [_delete_marker(header, track_id, marker_id)
                     for marker_id in (JOINTS_ID, BONES_ID)]
     return MarkerArray(markers=markers)
 
 
 def _hand_markers(joints_m: np.ndarray, skeleton: Skeleton, header: Header, style: MarkerStyle,
-                  hand_index: int) -> list[Marker]:
-    joint_colors = _joint_colors(skeleton, style, hand_index)
-    joints = _add_marker(header, hand_index, JOINTS_ID, Marker.SPHERE_LIST, style)
+                  track_id: int) -> list[Marker]:
+    joint_colors = _joint_colors(skeleton, style, track_id)
+    joints = _add_marker(header, track_id, JOINTS_ID, Marker.SPHERE_LIST, style)
     joints.scale = Vector3(x=style.joint_diameter_m, y=style.joint_diameter_m,
                            z=style.joint_diameter_m)
     joints.points = [point_msg(joint) for joint in joints_m]
     joints.colors = joint_colors
-    bones = _add_marker(header, hand_index, BONES_ID, Marker.LINE_LIST, style)
+    bones = _add_marker(header, track_id, BONES_ID, Marker.LINE_LIST, style)
     bones.scale = Vector3(x=style.bone_width_m)
     bone_ends = np.asarray(skeleton.bones).ravel()
     bones.points = [point_msg(joints_m[joint]) for joint in bone_ends]
@@ -77,26 +80,26 @@ def _hand_markers(joints_m: np.ndarray, skeleton: Skeleton, header: Header, styl
     return [joints, bones]
 
 
-def _add_marker(header: Header, hand_index: int, marker_id: int, marker_type: int,
+def _add_marker(header: Header, track_id: int, marker_id: int, marker_type: int,
                 style: MarkerStyle) -> Marker:
-    return Marker(header=header, ns=namespace(hand_index), id=marker_id, type=marker_type,
-                  action=Marker.ADD, color=_hand_color(hand_index),
+    return Marker(header=header, ns=namespace(track_id), id=marker_id, type=marker_type,
+                  action=Marker.ADD, color=_hand_color(track_id),
                   lifetime=Duration(seconds=style.lifetime_s).to_msg())
 
 
-def _delete_marker(header: Header, hand_index: int, marker_id: int) -> Marker:
-    return Marker(header=header, ns=namespace(hand_index), id=marker_id, action=Marker.DELETE)
+def _delete_marker(header: Header, track_id: int, marker_id: int) -> Marker:
+    return Marker(header=header, ns=namespace(track_id), id=marker_id, action=Marker.DELETE)
 
 
-def _joint_colors(skeleton: Skeleton, style: MarkerStyle, hand_index: int) -> list[ColorRGBA]:
+def _joint_colors(skeleton: Skeleton, style: MarkerStyle, track_id: int) -> list[ColorRGBA]:
     if not style.finger_colors:
-        return [_hand_color(hand_index)] * skeleton.num_joints
+        return [_hand_color(track_id)] * skeleton.num_joints
     return [_rgba(FINGER_COLORS_RGB[skeleton.finger_of(joint)])
             for joint in range(skeleton.num_joints)]
 
 
-def _hand_color(hand_index: int) -> ColorRGBA:
-    return _rgba(HAND_COLORS_RGB[hand_index % len(HAND_COLORS_RGB)])
+def _hand_color(track_id: int) -> ColorRGBA:
+    return _rgba(HAND_COLORS_RGB[track_id % len(HAND_COLORS_RGB)])
 
 
 def _rgba(rgb: tuple[float, float, float]) -> ColorRGBA:

@@ -13,9 +13,10 @@ from typing import Any, Mapping
 
 from jgr_ros.gestures import DebounceConfig
 from jgr_ros.hand_state import HandStateConfig
-from jgr_ros.inference import BACKENDS, EstimatorConfig
 from jgr_ros.localization import ARM_TO_HAND_DIRECTION, LocalizerConfig
+from jgr_ros.pipeline import DETECTORS, EstimatorConfig, MAX_HANDS_LIMIT
 from jgr_ros.ros.markers import MarkerStyle
+from jgr_ros.runtime import BACKENDS
 from jgr_ros.smoothing import OneEuroConfig
 from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescriptor
 from rclpy.node import Node
@@ -79,6 +80,11 @@ HAND_POSE_PARAMETERS = (
                   'jgr_ros/models/jgr_p2o_mano21.pt', read_only=True),
     ParameterSpec('center_model', '', 'centre-refinement model file (.pt); empty: the shipped '
                   'jgr_ros/models/center_refine_mano21.pt', read_only=True),
+    ParameterSpec('detector', _ESTIMATOR.detector, 'the localiser that finds hands: '
+                  + ' or '.join(DETECTORS) + ' (rules: the nearest sizeable blob, one hand; '
+                  'learned: the hand detector network, every hand)', read_only=True),
+    ParameterSpec('detector_model', '', 'hand detector model file (.pt) for detector: learned; '
+                  'empty: the shipped jgr_ros/models/hand_detector_mano21.pt', read_only=True),
     ParameterSpec('device', 'auto', 'auto, cpu, cuda or cuda:N (fp32 on all)',
                   read_only=True),
     ParameterSpec('backend', 'auto', 'inference backend: ' + ', '.join(BACKENDS)
@@ -106,6 +112,8 @@ HAND_POSE_PARAMETERS = (
     ParameterSpec('hand_end_by_shape', _LOCALIZER.hand_end_by_shape,
                   'take the less convex end of a long blob as the hand (fingers) where that is '
                   'clear, before arm_enters_from'),
+    ParameterSpec('max_hands', _ESTIMATOR.max_hands, 'hands estimated per frame, at most (the '
+                  'highest-scoring ones)', (1, MAX_HANDS_LIMIT)),
     ParameterSpec('refine_iterations', _ESTIMATOR.refine_iterations,
                   'centre-refinement network iterations after a search of the image (0: off)',
                   (0, 10)),
@@ -114,6 +122,12 @@ HAND_POSE_PARAMETERS = (
                   'the image while the crop still holds it'),
     ParameterSpec('tracking_refine_iterations', _ESTIMATOR.tracking_refine_iterations,
                   'centre-refinement iterations on a followed hand', (0, 10)),
+    ParameterSpec('search_period_frames', _ESTIMATOR.search_period_frames,
+                  'while every hand is followed but fewer than max_hands, search the image for '
+                  'more every this many frames (1: every frame)', (1, 1000)),
+    ParameterSpec('track_gate_mm', _ESTIMATOR.track_gate_mm,
+                  "a hand within this distance of a track's predicted centre continues the "
+                  'track (keeps its track_id), mm', (1.0, 1000.0)),
     ParameterSpec('min_score', _ESTIMATOR.min_score,
                   'hands scoring lower are not published (score: mean joint confidence against '
                   'the observed depth; noise and degenerate images score low)', (0.0, 1.0)),
@@ -127,12 +141,12 @@ HAND_POSE_PARAMETERS = (
                   'the skeleton drawn (rgb8)'),
     *HAND_STATE_PARAMETERS,
 )
-RUNTIME_PARAMETERS = tuple(spec.name for spec in HAND_POSE_PARAMETERS if not spec.read_only)
+PARAMETER_NAMES = tuple(spec.name for spec in HAND_POSE_PARAMETERS)
 
 
 @dataclass(frozen=True)
 class RuntimeSettings:
-    """What the run-time parameters control, validated as a whole."""
+    """What the parameters control, validated as a whole (the run-time ones change it)."""
 
     estimator: EstimatorConfig
     markers: MarkerStyle
@@ -147,12 +161,15 @@ class RuntimeSettings:
             band_mm=values['band_mm'], min_area_mm2=values['min_area_mm2'],
             max_area_mm2=values['max_area_mm2'], arm_enters_from=values['arm_enters_from'],
             hand_end_by_shape=values['hand_end_by_shape'])
-        estimator = EstimatorConfig(localizer=localizer,
+        estimator = EstimatorConfig(localizer=localizer, detector=values['detector'],
+                                    max_hands=values['max_hands'],
                                     refine_iterations=values['refine_iterations'],
                                     tracking=values['tracking'],
                                     tracking_refine_iterations=values[
                                         'tracking_refine_iterations'],
-                                    min_score=values['min_score'])
+                                    min_score=values['min_score'],
+                                    track_gate_mm=values['track_gate_mm'],
+                                    search_period_frames=values['search_period_frames'])
         markers = MarkerStyle(joint_diameter_m=values['marker_scale_m'],
                               lifetime_s=values['marker_lifetime_s'],
                               finger_colors=values['marker_finger_colors'])

@@ -3,12 +3,13 @@
 A synthetic depth camera: rendered hands with exact ground truth, as a camera driver would.
 
 Publishes ``depth/image_raw`` (16UC1 millimetres or 32FC1 metres), ``depth/camera_info`` and
-``ground_truth/hand_poses`` (jgr_msgs/HandPoseArray, mano21 joints in metres, gesture and
-handedness), all with the same stamp and frame_id, at ``rate_hz``. Frame ``i`` shows
-``SyntheticHandGenerator.frame(seed + i)`` (a new hand every frame) or, with
-``motion_speed_m_s`` > 0, frame ``i`` of ``MotionVideo(seed)`` (one hand moving), so a run is
-reproducible. Frames are rendered only while both depth topics have a subscriber: no work for
-nobody, and in one process (the demo) no frame is lost to discovery.
+``ground_truth/hand_poses`` (jgr_msgs/HandPoseArray: every hand's mano21 joints in metres,
+gesture and handedness), all with the same stamp and frame_id, at ``rate_hz``. Frame ``i``
+shows ``SyntheticHandGenerator.frame(seed + i)`` (new hands every frame) or, with
+``motion_speed_m_s`` > 0, frame ``i`` of ``MotionVideo(seed)`` (moving hands), so a run is
+reproducible. ``hands: 2`` shows two hands (moving: apart in the image halves, or passing each
+other with ``crossing``). Frames are rendered only while both depth topics have a subscriber:
+no work for nobody, and in one process (the demo) no frame is lost to discovery.
 """
 from collections import deque
 import sys
@@ -61,6 +62,9 @@ SYNTHETIC_CAMERA_PARAMETERS = (
     ParameterSpec('motion_speed_m_s', 0.3, '0: a new random hand every frame; > 0: one hand '
                   'moving at about this speed (m/s), the same video for the same seed',
                   (0.0, 5.0), read_only=True),
+    ParameterSpec('hands', 1, 'hands in every frame: 1 or 2', (1, 2), read_only=True),
+    ParameterSpec('crossing', False, 'two moving hands pass each other in x at different '
+                  'depths (else each keeps to its half of the image)', read_only=True),
     ParameterSpec('distractor_probability', 0.0,
                   'share of frames with an unlabelled object near the hand (it may be nearer '
                   'to the camera than the hand, which the localiser assumes it is not)',
@@ -115,11 +119,12 @@ class SyntheticCameraNode(Node):
         index = self._frames_published
         frame = self._render(index)
         header = Header(stamp=self.get_clock().now().to_msg(), frame_id=self._frame_id)
-        truth = ground_truth_msg(frame.joints_mm / MM_PER_M, self._skeleton, header,
-                                 frame.handedness, frame.gesture)
+        truth = [ground_truth_msg(hand.joints_mm / MM_PER_M, self._skeleton, header,
+                                  hand.handedness, hand.gesture)
+                 for hand in (frame, *frame.more_hands)]
         self._info_pub.publish(camera_info_msg(frame.camera, header))
         self._depth_pub.publish(image_msg_from_depth(frame.depth_mm, self._encoding, header))
-        self._truth_pub.publish(HandPoseArray(header=header, hands=[truth]))
+        self._truth_pub.publish(HandPoseArray(header=header, hands=truth))
         self._indices_by_stamp.append((stamp_ns(header.stamp), index))
         self._frames_published += 1
         if self.finished:
@@ -133,12 +138,14 @@ def _frame_source(values: dict) -> Callable[[int], SyntheticFrame]:
         raise InputError(f'encoding must be one of {", ".join(ENCODINGS)}, '
                          f'got {values["encoding"]!r}')
     camera = get_camera_preset(values['camera'])
-    config = SyntheticConfig.narrow(  # a user showing a hand
+    config = SyntheticConfig.narrow(  # a user showing a hand, or two
         distance_range_m=(values['min_distance_m'], values['max_distance_m']),
-        distractor_probability=values['distractor_probability'])
+        distractor_probability=values['distractor_probability'],
+        two_hand_probability=float(values['hands'] == 2))
     if values['motion_speed_m_s'] > 0.0:
         video = MotionVideo(camera, values['seed'], values['rate_hz'], config,
-                            MotionConfig(speed_m_s=values['motion_speed_m_s']))
+                            MotionConfig(speed_m_s=values['motion_speed_m_s']),
+                            values['hands'], values['crossing'])
         return video.frame
     generator = SyntheticHandGenerator(camera, config)
     return lambda index: generator.frame(values['seed'] + index)

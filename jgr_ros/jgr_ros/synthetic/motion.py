@@ -25,9 +25,17 @@ benchmarking temporal tracking and for a synthetic camera that shows motion:
 Everything is continuous in time. There is no clutter (no body, wall, table or distractor);
 the forearm is part of the hand as in still frames.
 
+A video may show two hands (:class:`MotionVideo` ``hands=2``), each a :class:`HandMotion` of
+its own seed, rendered together: the second hand's mesh is part of the scene's clutter and its
+labels are in ``Scene.more_hands``. By default they stay apart, the first in the left half of
+the image and the second in the right half; with ``crossing`` both sweep across the whole
+width in opposite directions and pass each other, the first in the nearer 40 % of the distance
+range and the second in the farther 40 %.
+
     camera = get_camera_preset('realsense_d435_640x480')
     scene = HandMotion(camera, seed=3).scene_at(1.25)         # the Scene at t = 1.25 s
     frames = motion_frames(camera, seed=3, count=90, rate_hz=30.0)   # 3 s of video
+    crossing = motion_frames(camera, 3, 90, 30.0, hands=2, crossing=True)
 """
 
 from dataclasses import dataclass, replace
@@ -42,10 +50,12 @@ from jgr_ros.synthetic.objects import MIN_Z_CLEARANCE_M
 from jgr_ros.synthetic.poses import sample_orientation
 from jgr_ros.synthetic.scene import (
     _PLACEMENT_MARGIN_PX,
+    LabelledHand,
     sample_pose,
     Scene,
     SyntheticConfig,
 )
+from jgr_ros.synthetic.sphere_mesh import SphereMesh
 import numpy as np
 
 _MANO = get_skeleton('mano21')
@@ -62,6 +72,10 @@ _CALIBRATION_STEP = 0.02
 _WOBBLE_AMPLITUDES = np.array([1.0, 0.5])
 _WOBBLE_RATES_RAD_S = ((0.6, 1.2), (1.3, 2.2))
 _MAX_TURN_DEG = 90.0
+# The stream a video's second hand draws its seed from.
+_SECOND_HAND_STREAM = 4
+# Crossing hands: the shares of the distance range the near and the far hand keep to.
+_CROSSING_NEAR_SHARE, _CROSSING_FAR_SHARE = (0.0, 0.4), (0.6, 1.0)
 
 
 @dataclass(frozen=True)
@@ -71,6 +85,10 @@ class MotionConfig:
     speed_m_s: float = 0.3       # mean speed of the hand centre
     turn_deg: float = 25.0       # largest rotation away from the base orientation
     pose_period_s: float = 1.5   # a new key pose every this many seconds, blended smoothly
+    image_x_span: tuple[float, float] = (0.0, 1.0)   # the joints stay in this share of the width
+    # None: the centre wanders in x as in y and depth; a phase (radians): it sweeps across the
+    # span and back, -cos(path time + phase), so 0 starts left and pi starts right.
+    sweep_phase_rad: float | None = None
 
     def __post_init__(self) -> None:
         """Validate the values (InputError)."""
@@ -83,6 +101,10 @@ class MotionConfig:
         if not (math.isfinite(self.pose_period_s) and self.pose_period_s > 0.0):
             raise InputError(f'MotionConfig.pose_period_s must be finite and > 0, got '
                              f'{self.pose_period_s}')
+        left, right = self.image_x_span
+        if not 0.0 <= left < right <= 1.0:
+            raise InputError(f'MotionConfig.image_x_span must be 0 <= left < right <= 1, got '
+                             f'{self.image_x_span}')
 
 
 class HandMotion:
@@ -171,7 +193,10 @@ class HandMotion:
     def _path(self, path_time: np.ndarray) -> np.ndarray:
         """(N, 3) path coordinates in [-1, 1] (image x, image y, depth) at path times (N,)."""
         waves = np.sin(path_time[:, None, None] * self._path_frequencies + self._path_phases)
-        return waves @ _PATH_AMPLITUDES / _PATH_AMPLITUDES.sum()
+        path = waves @ _PATH_AMPLITUDES / _PATH_AMPLITUDES.sum()
+        if self.motion.sweep_phase_rad is not None:
+            path[:, 0] = -np.cos(path_time + self.motion.sweep_phase_rad)
+        return path
 
     def _centers(self, path_time: np.ndarray, joint_offsets: np.ndarray,
                  sphere_offsets: np.ndarray, radii_m: np.ndarray) -> np.ndarray:
@@ -192,8 +217,9 @@ class HandMotion:
         depth_m = near_m + (path[:, 2] + 1.0) / 2.0 * (far_m - near_m)
         camera = self.camera
         focal, principal = np.array([camera.fx, camera.fy]), np.array([camera.cx, camera.cy])
-        first = (_PLACEMENT_MARGIN_PX - principal) / focal
-        last = (np.array([camera.width, camera.height]) - _PLACEMENT_MARGIN_PX - principal) / focal
+        span_px = np.array(self.motion.image_x_span) * camera.width
+        first = (np.array([span_px[0], 0.0]) + _PLACEMENT_MARGIN_PX - principal) / focal
+        last = (np.array([span_px[1], camera.height]) - _PLACEMENT_MARGIN_PX - principal) / focal
         joint_depth = (depth_m[:, None] + joint_offsets[..., 2])[..., None]
         bounds = [(edge * joint_depth - joint_offsets[..., :2]) / depth_m[:, None, None]
                   for edge in (first, last)]
@@ -220,18 +246,28 @@ class HandMotion:
 
 class MotionVideo:
     """
-    One moving hand filmed at ``rate_hz``: ``frame(i)`` renders the scene at time i / rate_hz.
+    Moving hands filmed at ``rate_hz``: ``frame(i)`` renders the scene at time i / rate_hz.
 
-    Whether the sensor model applies is decided once per video (with the config's
-    ``sensor_probability``); its noise is drawn per frame from (seed, i), so every frame is
-    deterministic on its own.
+    One hand, or two (``hands=2``: apart, or ``crossing``; see the module docstring), each a
+    :class:`HandMotion` in :attr:`hands`; :attr:`hand` is the first. Whether the sensor model
+    applies is decided once per video (with the config's ``sensor_probability``); its noise is
+    drawn per frame from (seed, i), so every frame is deterministic on its own.
     """
 
     def __init__(self, camera: CameraModel, seed: int, rate_hz: float,
-                 config: SyntheticConfig | None = None, motion: MotionConfig | None = None):
+                 config: SyntheticConfig | None = None, motion: MotionConfig | None = None,
+                 hands: int = 1, crossing: bool = False):
         if not (math.isfinite(rate_hz) and rate_hz > 0.0):
             raise InputError(f'rate_hz must be finite and > 0, got {rate_hz}')
-        self.hand = HandMotion(camera, seed, config, motion)
+        if hands == 1 and not crossing:
+            self.hands = (HandMotion(camera, seed, config, motion),)
+        elif hands == 2:
+            self.hands = _two_hands(camera, seed, config or SyntheticConfig(),
+                                    motion or MotionConfig(), crossing)
+        else:
+            raise InputError(f'a video shows 1 or 2 hands (crossing: 2), got {hands} '
+                             f'(crossing={crossing})')
+        self.hand = self.hands[0]
         self.rate_hz = rate_hz
         sensor_rng = np.random.default_rng(np.random.SeedSequence(
             self.hand.seed, spawn_key=(_SENSOR_STREAM,)))
@@ -243,17 +279,44 @@ class MotionVideo:
         """Render frame ``index`` (>= 0)."""
         rng = np.random.default_rng(np.random.SeedSequence(self.hand.seed,
                                                            spawn_key=(_NOISE_STREAM, index)))
-        return self._generator.render(self.hand.scene_at(index / self.rate_hz), rng)
+        return self._generator.render(self.scene_at(index / self.rate_hz), rng)
+
+    def scene_at(self, time_s: float) -> Scene:
+        """Return the scene at ``time_s``: the first hand's, with the others as clutter."""
+        first, *others = (hand.scene_at(time_s) for hand in self.hands)
+        if not others:
+            return first
+        return replace(first, clutter=SphereMesh.concatenate([other.hand for other in others]),
+                       more_hands=tuple(LabelledHand(other.joints_m, other.gesture,
+                                                     other.handedness) for other in others))
 
 
 def motion_frames(camera: CameraModel, seed: int, count: int, rate_hz: float,
-                  config: SyntheticConfig | None = None, motion: MotionConfig | None = None
-                  ) -> list[SyntheticFrame]:
-    """Render frames 0 .. count-1 of :class:`MotionVideo` ``seed``."""
+                  config: SyntheticConfig | None = None, motion: MotionConfig | None = None,
+                  hands: int = 1, crossing: bool = False) -> list[SyntheticFrame]:
+    """Render frames 0 .. count-1 of :class:`MotionVideo` ``seed`` (of ``hands`` hands)."""
     if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 0:
         raise InputError(f'count must be a non-negative integer, got {count!r}')
-    video = MotionVideo(camera, seed, rate_hz, config, motion)
+    video = MotionVideo(camera, seed, rate_hz, config, motion, hands, crossing)
     return [video.frame(index) for index in range(count)]
+
+
+def _two_hands(camera: CameraModel, seed: int, config: SyntheticConfig, motion: MotionConfig,
+               crossing: bool) -> tuple[HandMotion, HandMotion]:
+    """Return the first hand (``seed``) and a second one (its own seed): apart or crossing."""
+    second_seed = int(np.random.SeedSequence(
+        seed, spawn_key=(_SECOND_HAND_STREAM,)).generate_state(1)[0])
+    if crossing:
+        near_m, far_m = config.distance_range_m
+        configs = [replace(config, distance_range_m=tuple(
+            near_m + share * (far_m - near_m) for share in shares))
+            for shares in (_CROSSING_NEAR_SHARE, _CROSSING_FAR_SHARE)]
+        motions = [replace(motion, sweep_phase_rad=phase) for phase in (0.0, math.pi)]
+    else:
+        configs = [config, config]
+        motions = [replace(motion, image_x_span=span) for span in ((0.0, 0.5), (0.5, 1.0))]
+    return (HandMotion(camera, seed, configs[0], motions[0]),
+            HandMotion(camera, second_seed, configs[1], motions[1]))
 
 
 def _offsets(geometry: HandGeometry, rotation: np.ndarray

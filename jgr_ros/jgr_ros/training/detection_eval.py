@@ -30,7 +30,7 @@ import pathlib
 
 from jgr_ros.camera import CameraModel
 from jgr_ros.detector import DetectorConfig, HandDetector
-from jgr_ros.inference import CenterRefiner
+from jgr_ros.networks import CenterRefiner
 from jgr_ros.skeletons import get_skeleton
 from jgr_ros.synthetic.cameras import get_camera_preset
 from jgr_ros.synthetic.generator import SyntheticHandGenerator

@@ -29,7 +29,8 @@ from typing import Optional, Sequence, Union
 
 from jgr_ros.camera import CameraModel
 from jgr_ros.errors import InputError
-from jgr_ros.inference import BACKENDS, PoseModel
+from jgr_ros.networks import PoseModel
+from jgr_ros.runtime import BACKENDS
 from jgr_ros.skeletons import get_skeleton
 from jgr_ros.training.datasets import FrameSource
 from jgr_ros.training.metrics import (
@@ -191,7 +192,7 @@ def _parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
                          help='MSRA test subjects (default: all, as msra_center.txt)')
     predict.add_argument('--device', default='auto', help='auto, cpu, cuda or cuda:N')
     predict.add_argument('--backend', default='auto', choices=BACKENDS,
-                         help='how the network runs (jgr_ros.inference.BACKENDS)')
+                         help='how the network runs (jgr_ros.runtime.BACKENDS)')
     args = parser.parse_args(argv)
     if args.write_pred:
         if not (args.model and args.data_root):

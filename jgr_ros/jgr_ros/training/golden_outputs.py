@@ -15,7 +15,7 @@ import argparse
 import json
 import pathlib
 
-from jgr_ros.inference import CenterRefiner, PoseModel, shipped_model_path
+from jgr_ros.networks import CenterRefiner, PoseModel, shipped_model_path
 from jgr_ros.training.samples import CropTransform, make_center_sample, make_pose_sample
 from jgr_ros.training.synthetic_eval import TEST_SETS
 import numpy as np

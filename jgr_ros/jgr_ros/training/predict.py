@@ -18,16 +18,17 @@ from jgr_ros.camera import CameraModel
 from jgr_ros.depth import read_depth_file
 from jgr_ros.drawing import colorize_depth, draw_skeleton
 from jgr_ros.errors import InputError
-from jgr_ros.inference import HandPoseEstimator, HandPoseResult
+from jgr_ros.pipeline import HandPoseEstimator, HandPoseFrame
 from jgr_ros.units import MM_PER_M
 import numpy as np
 
 
-def result_to_json(result: HandPoseResult, estimator: HandPoseEstimator) -> dict:
-    """Return the JSON document jgr-predict writes (metres, camera optical frame)."""
+def result_to_json(frame: HandPoseFrame, estimator: HandPoseEstimator) -> dict:
+    """Return the JSON document jgr-predict writes: the best hand (metres, optical frame)."""
     skeleton = estimator.skeleton
-    if not result.found:
-        return {'found': False, 'reason': result.reason, 'center_m': None,
+    result = frame.best
+    if result is None:
+        return {'found': False, 'reason': frame.reason, 'center_m': None,
                 'skeleton': skeleton.name, 'joint_names': list(skeleton.joint_names),
                 'joints_m': [], 'joints_uvd': [], 'roi': None}
     return {'found': True, 'reason': '', 'center_m': (result.center_mm / MM_PER_M).tolist(),
@@ -36,16 +37,16 @@ def result_to_json(result: HandPoseResult, estimator: HandPoseEstimator) -> dict
             'joints_uvd': result.joints_uvd.round(3).tolist(), 'roi': list(result.roi)}
 
 
-def overlay(depth_mm: np.ndarray, result: HandPoseResult,
+def overlay(depth_mm: np.ndarray, frame: HandPoseFrame,
             estimator: HandPoseEstimator) -> np.ndarray:
-    """Colour-mapped depth with the skeleton and the crop box drawn."""
+    """Colour-mapped depth with each hand's skeleton and crop box drawn."""
     image = colorize_depth(depth_mm)
-    if result.found:
+    for result in frame.hands:
         x, y, w, h = result.roi
         cv2.rectangle(image, (x, y), (x + w, y + h), (255, 255, 255), 1)
         draw_skeleton(image, result.joints_uvd, estimator.skeleton)
-    else:
-        cv2.putText(image, f'no hand: {result.reason}', (8, 24), cv2.FONT_HERSHEY_SIMPLEX, 0.5,
+    if not frame.hands:
+        cv2.putText(image, f'no hand: {frame.reason}', (8, 24), cv2.FONT_HERSHEY_SIMPLEX, 0.5,
                     (255, 255, 255), 1, cv2.LINE_AA)
     return image
 
@@ -67,18 +68,18 @@ def main(argv: list[str] | None = None) -> int:
         fx, fy, cx, cy = args.intrinsics
         camera = CameraModel(depth_mm.shape[1], depth_mm.shape[0], fx, fy, cx, cy)
         estimator = HandPoseEstimator.from_files(args.model, args.center_model, args.device)
-        result = estimator.estimate(depth_mm, camera)
+        frame = estimator.estimate(depth_mm, camera)
     except InputError as error:
         print(f'jgr-predict: {error}', file=sys.stderr)
         return 2
-    document = result_to_json(result, estimator)
+    document = result_to_json(frame, estimator)
     text = json.dumps(document, indent=1)
     if args.json:
         args.json.write_text(text + '\n')
     else:
         print(text)
     if args.overlay:
-        cv2.imwrite(str(args.overlay), overlay(depth_mm, result, estimator))
+        cv2.imwrite(str(args.overlay), overlay(depth_mm, frame, estimator))
     return 0
 
 

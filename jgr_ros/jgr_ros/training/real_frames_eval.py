@@ -15,7 +15,7 @@ import pathlib
 
 import cv2
 from jgr_ros.depth import read_depth_file
-from jgr_ros.inference import EstimatorConfig, HandPoseEstimator
+from jgr_ros.pipeline import EstimatorConfig, HandPoseEstimator
 from jgr_ros.skeletons import convert_joints, get_skeleton
 from jgr_ros.training.metrics import DATASET_CAMERAS
 from jgr_ros.training.predict import overlay
@@ -33,9 +33,10 @@ def evaluate(estimator: HandPoseEstimator, data: pathlib.Path) -> tuple[dict, di
     depth_mm = read_depth_file(data / NYU_FRAME, 'nyu')
     truth_uvd = np.loadtxt(data / NYU_LABELS, max_rows=1).reshape(-1, 3)
     truth_mm = nyu.back_project(truth_uvd[:, :2], truth_uvd[:, 2])
-    result = estimator.estimate(depth_mm, nyu)
-    results = {'nyu_frame_1': {'found': result.found}}
-    if result.found:
+    frame = estimator.estimate(depth_mm, nyu)
+    result = frame.best
+    results = {'nyu_frame_1': {'found': result is not None}}
+    if result is not None:
         predicted = convert_joints(result.joints_mm, estimator.skeleton.name, 'nyu14')
         errors = np.linalg.norm(predicted - truth_mm, axis=1)
         shared = ~np.isnan(errors)
@@ -43,11 +44,12 @@ def evaluate(estimator: HandPoseEstimator, data: pathlib.Path) -> tuple[dict, di
         results['nyu_frame_1'].update(
             shared_joints=int(shared.sum()), mean_error_mm=round(float(errors[shared].mean()), 2),
             center_to_palm_mm=round(float(np.linalg.norm(result.center_mm - truth_mm[palm])), 2))
-    overlays = {'nyu_frame_overlay': overlay(depth_mm, result, estimator)}
+    overlays = {'nyu_frame_overlay': overlay(depth_mm, frame, estimator)}
     depth_mm = read_depth_file(data / HANDS2017_FRAME, 'png16')
-    result = estimator.estimate(depth_mm, DATASET_CAMERAS['hands2017'])
-    results['hands2017_D00000030'] = {'found': result.found, 'score': round(result.score, 3)}
-    overlays['hands2017_overlay'] = overlay(depth_mm, result, estimator)
+    frame = estimator.estimate(depth_mm, DATASET_CAMERAS['hands2017'])
+    results['hands2017_D00000030'] = {
+        'found': bool(frame.hands), 'score': round(frame.best.score if frame.hands else 0.0, 3)}
+    overlays['hands2017_overlay'] = overlay(depth_mm, frame, estimator)
     return results, overlays
 
 

@@ -28,7 +28,8 @@ from dataclasses import dataclass
 import json
 import pathlib
 
-from jgr_ros.inference import CenterRefiner, HandPoseEstimator, PoseModel
+from jgr_ros.networks import CenterRefiner, PoseModel
+from jgr_ros.pipeline import EstimatorConfig, HandPoseEstimator
 from jgr_ros.synthetic.scene import SyntheticConfig
 from jgr_ros.training.datasets import LabelledFrame, SyntheticFrames
 from jgr_ros.training.evaluate import (
@@ -87,8 +88,9 @@ def score(name: str, pred_mm: np.ndarray, gt_mm: np.ndarray) -> Score:
 
 def evaluate(pose_model: PoseModel, refiner: CenterRefiner, frames: SyntheticFrames) -> dict:
     """Run both protocols and the centre measurements over ``frames``; return the results."""
-    estimator = HandPoseEstimator(pose_model, refiner)
-    estimator.config.tracking = False  # independent frames
+    # Independent frames, each with one hand: the best one found is scored.
+    estimator = HandPoseEstimator(pose_model, refiner,
+                                  EstimatorConfig(tracking=False, max_hands=1))
     count, joints = len(frames), pose_model.skeleton.num_joints
     gt = np.empty((count, joints, 3))
     at_gt_center, pipeline = np.full_like(gt, np.nan), np.full_like(gt, np.nan)
@@ -99,8 +101,8 @@ def evaluate(pose_model: PoseModel, refiner: CenterRefiner, frames: SyntheticFra
         center_mm = pose_model.skeleton.hand_center(frame.joints_mm)
         at_gt_center[index] = pose_model.predict_at_centers(frame.depth_mm, frame.camera,
                                                             center_mm)[0]
-        result = estimator.estimate(frame.depth_mm, frame.camera)
-        if result.found:
+        result = estimator.estimate(frame.depth_mm, frame.camera).best
+        if result is not None:
             pipeline[index] = result.joints_mm
             initial_error.append(np.linalg.norm(result.detected_center_mm - center_mm))
             refined_error.append(np.linalg.norm(result.center_mm - center_mm))

@@ -16,7 +16,7 @@ import argparse
 import json
 import pathlib
 
-from jgr_ros.inference import EstimatorConfig, HandPoseEstimator
+from jgr_ros.pipeline import EstimatorConfig, HandPoseEstimator
 from jgr_ros.synthetic import get_camera_preset, motion_frames, MotionConfig
 from jgr_ros.synthetic.scene import WORLDS
 from jgr_ros.training.metrics import mean_error_mm, success_rate
@@ -36,7 +36,7 @@ def evaluate_mode(estimator: HandPoseEstimator, videos: list[list]) -> dict:
         for frame in frames:
             result = estimator.estimate(frame.depth_mm.astype(np.float32), frame.camera)
             missing = np.full((skeleton.num_joints, 3), np.inf)
-            predicted.append(result.joints_mm if result.found else missing)
+            predicted.append(result.best.joints_mm if result.hands else missing)
             truth.append(frame.joints_in(skeleton.name))
             tracked.append(result.tracked)
     predicted, truth = np.array(predicted), np.array(truth)
@@ -67,9 +67,11 @@ def main(argv: list[str] | None = None) -> int:
                             WORLDS[args.world](distance_range_m=DISTANCE_RANGE_M),
                             MotionConfig(speed_m_s=args.speed_m_s))
               for seed in range(args.videos)]
+    # One hand per video: the best hand found is scored.
     searching = HandPoseEstimator.from_files(args.model, args.center_model, 'cpu',
-                                             EstimatorConfig(tracking=False))
-    following = HandPoseEstimator(searching.pose_model, searching.refiner, EstimatorConfig())
+                                             EstimatorConfig(tracking=False, max_hands=1))
+    following = HandPoseEstimator(searching.pose_model, searching.refiner,
+                                  EstimatorConfig(max_hands=1))
     results = {'world': args.world, 'videos': args.videos, 'seconds': args.seconds,
                'rate_hz': args.rate_hz, 'speed_m_s': args.speed_m_s, 'camera': CAMERA_PRESET,
                'search': evaluate_mode(searching, videos),

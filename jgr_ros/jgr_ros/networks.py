@@ -1,0 +1,130 @@
+# Copyright 2026 jgr_ros contributors. MIT License.
+"""
+The networks with the conventions stored in their model files.
+
+:class:`PoseModel` is JGR-P2O (layout, cube, input size of its file); :class:`CenterRefiner`
+is the DeepPrior++-style centre refinement, applied by :func:`refine_center`. Both run their
+network through a backend (:mod:`jgr_ros.runtime`). Model files ship in ``jgr_ros/models/``
+(:func:`shipped_model_path`); ``None`` as a path means the shipped default.
+"""
+import importlib.resources
+import pathlib
+from typing import Callable
+
+from jgr_ros.camera import CameraModel
+from jgr_ros.crop import (
+    as_center_mm,
+    as_cube_mm,
+    crop_hand,
+    crop_to_camera,
+    CubeLike,
+    HandCrop,
+)
+from jgr_ros.errors import InputError
+from jgr_ros.model_file import load_model
+from jgr_ros.runtime import build_runner, resolve_backend, select_device
+from jgr_ros.skeletons import get_skeleton, Skeleton
+import numpy as np
+import torch
+
+DEFAULT_POSE_MODEL = 'jgr_p2o_mano21.pt'
+DEFAULT_CENTER_MODEL = 'center_refine_mano21.pt'
+
+
+def shipped_model_path(name: str) -> pathlib.Path:
+    """Return the path of a model file shipped inside the package (jgr_ros/models/)."""
+    return pathlib.Path(str(importlib.resources.files('jgr_ros') / 'models' / name))
+
+
+def check_crops(crops: np.ndarray, size: int) -> np.ndarray:
+    """Return ``crops`` as C-contiguous float32 (B, size, size); other shapes raise InputError."""
+    crops = np.ascontiguousarray(crops, dtype=np.float32)
+    if crops.ndim != 3 or crops.shape[1:] != (size, size):
+        raise InputError(f'crops must have shape (B, {size}, {size}), got {crops.shape}')
+    return crops
+
+
+class PoseModel:
+    """JGR-P2O with the crop conventions (layout, cube, input size) of its model file."""
+
+    def __init__(self, path: str | pathlib.Path | None = None, device: str = 'auto',
+                 half: bool = False, backend: str = 'auto'):
+        """
+        Load the model file (None: the shipped default) and prepare ``backend`` (BACKENDS).
+
+        ``half`` runs fp16 (CUDA; not onnxruntime): its joints move 0.17-0.6 mm from the fp32
+        model's on hand crops (docs/performance.md), so it is opt-in.
+        """
+        self.path = pathlib.Path(path) if path else shipped_model_path(DEFAULT_POSE_MODEL)
+        self.device = select_device(device)
+        self.backend = resolve_backend(backend, self.device)
+        self.model, self.info = load_model(self.path, expected_kind='jgr_p2o', device=self.device)
+        self.half = half
+        self._run = build_runner(self.backend, self.model, self.device,
+                                 torch.float16 if self.half else torch.float32, self.path)
+        self.skeleton: Skeleton = get_skeleton(self.info.skeleton)
+        self.cube_mm: float = self.info.cube_mm
+        self.input_size: int = self.info.input_size
+
+    def predict_crops(self, crops: np.ndarray) -> np.ndarray:
+        """(B, S, S) normalised crops -> (B, J, 3) normalised (u, v, z)."""
+        return self._run(check_crops(crops, self.input_size))
+
+    def crop(self, depth_mm: np.ndarray, camera: CameraModel, center_mm: np.ndarray) -> HandCrop:
+        """Crop the model's cube around ``center_mm`` at the model's input size."""
+        return crop_hand(depth_mm, camera, center_mm, (self.cube_mm,) * 3, size=self.input_size)
+
+    def predict_at_centers(self, depth_mm: np.ndarray, camera: CameraModel,
+                           centers_mm: np.ndarray) -> np.ndarray:
+        """Run the model at given hand centres (K, 3) mm; return (K, J, 3) joints in mm."""
+        crops = [self.crop(depth_mm, camera, center) for center in np.atleast_2d(centers_mm)]
+        uvz = self.predict_crops(np.stack([crop.image for crop in crops]))
+        return np.stack([crop_to_camera(joints, crop, camera) for joints, crop in zip(uvz, crops)])
+
+
+class CenterRefiner:
+    """The DeepPrior++-style centre-refinement network with its model file's cube."""
+
+    def __init__(self, path: str | pathlib.Path | None = None, device: str = 'auto',
+                 backend: str = 'auto'):
+        """Load the model file (None: the shipped default); it runs in fp32 on ``backend``."""
+        self.path = pathlib.Path(path) if path else shipped_model_path(DEFAULT_CENTER_MODEL)
+        self.device = select_device(device)
+        self.backend = resolve_backend(backend, self.device)
+        self.model, self.info = load_model(self.path, expected_kind='center_refine',
+                                           device=self.device)
+        self._run = build_runner(self.backend, self.model, self.device, model_path=self.path)
+        self.cube_mm: float = self.info.cube_mm
+        self.input_size: int = self.info.input_size
+
+    def predict_offset(self, crop_image: np.ndarray) -> np.ndarray:
+        """(S, S) normalised crop -> (3,) offset to the true centre in units of cube / 2."""
+        return self._run(check_crops(np.asarray(crop_image)[None], self.input_size))[0]
+
+    def refine(self, depth_mm: np.ndarray, camera: CameraModel, center_mm: np.ndarray,
+               iterations: int) -> np.ndarray:
+        """Move ``center_mm`` towards the hand's true centre, ``iterations`` times."""
+        return refine_center(depth_mm, camera, center_mm, (self.cube_mm,) * 3,
+                             self.predict_offset, iterations=iterations,
+                             crop_size=self.input_size)
+
+
+def refine_center(depth_mm: np.ndarray, camera: CameraModel, center_mm: np.ndarray,
+                  cube_mm: CubeLike, predict_offset: Callable[[np.ndarray], np.ndarray],
+                  iterations: int = 2, crop_size: int = 128) -> np.ndarray:
+    """
+    Refine a hand centre DeepPrior++-style with a learned offset regressor.
+
+    Each iteration crops a ``crop_size`` normalised crop around the current centre and calls
+    ``predict_offset(crop_image)`` -> (3,) offset of the true centre, camera frame, in units of
+    cube / 2; the centre moves by ``offset * cube_mm / 2``. Returns the refined (3,) centre, mm.
+    """
+    center = as_center_mm(center_mm)
+    cube = as_cube_mm(cube_mm)
+    for _ in range(iterations):
+        crop = crop_hand(depth_mm, camera, center, cube, size=crop_size)
+        offset = np.asarray(predict_offset(crop.image), dtype=np.float64)
+        if offset.shape != (3,) or not np.all(np.isfinite(offset)):
+            raise InputError(f'predict_offset must return 3 finite values, got {offset}')
+        center = as_center_mm(center + offset * cube / 2.0)
+    return center

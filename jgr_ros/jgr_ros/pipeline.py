@@ -1,0 +1,422 @@
+# Copyright 2026 jgr_ros contributors. MIT License.
+"""
+The estimation pipeline on one depth frame, free of ROS: up to ``max_hands`` hands.
+
+    depth (mm), camera -> checked once, here
+        -> follow the hands of the last frame (constant velocity), and, while fewer than
+           max_hands were followed, search the image (the localiser: rules or learned)
+        -> refine each hand's centre (DeepPrior++ network, iterated)
+        -> crop a metric cube per hand to 96 x 96 in [-1, 1]
+        -> JGR-P2O on all crops in one batch -> per-joint (u, v, z) in each crop
+        -> full-image (u, v, depth) -> back-projection to the camera frame (mm)
+        -> score against the observed depth; keep the best max_hands; a track id each
+
+:class:`HandPoseEstimator` runs it all; the networks are in :mod:`jgr_ros.networks`, how they
+run in :mod:`jgr_ros.runtime`, the track ids come from :class:`jgr_ros.tracking.HandTracker`.
+"""
+from dataclasses import dataclass, field
+import pathlib
+import time
+from typing import Sequence
+
+from jgr_ros.camera import CameraModel
+from jgr_ros.crop import crop_to_image, HandCrop
+from jgr_ros.depth import check_depth_image
+from jgr_ros.errors import InputError
+from jgr_ros.localization import HandDetections, HandLocalizer, Localizer, LocalizerConfig
+from jgr_ros.networks import CenterRefiner, PoseModel
+from jgr_ros.skeletons import Skeleton
+from jgr_ros.tracking import DEFAULT_GATE_MM, HandTracker
+import numpy as np
+
+# A joint this far in front of the observed surface (mm) gets confidence exp(-1).
+CONFIDENCE_SCALE_MM = 30.0
+# A followed crop more filled than this (of its part inside the image) is a surface the hand
+# left, not a hand: true hands filled at most 0.87 of it in 300 synthetic frames with body,
+# wall and table behind them.
+MAX_HAND_FILL = 0.95
+# A hand is a smooth surface: the median depth step between horizontally adjacent crop pixels
+# on it (crop units: 1 = half the cube's depth, 125 mm) was at most 0.032 on 60 searched and 60
+# followed synthetic hands; random depth steps by 0.25, a wall with +-30 mm noise by 0.1.
+MAX_SURFACE_STEP = 0.08
+# Hands scoring below this are not reported (EstimatorConfig.min_score). Measured with the
+# shipped models (python -m jgr_ros.ros.fuzz --scores 60): 60 synthetic hands scored 0.785 to
+# 1.0 (median 0.991); the best candidate in random depth at hand distance 0.07 to 0.464, in
+# other noise, walls and random images 0.0 (no candidate). 0.6 lies between.
+DEFAULT_MIN_SCORE = 0.6
+# Two hand centres (3-D) closer than this are one hand: a detection this near an estimated
+# hand is not searched again, and of two estimates this near the lower-scoring one is dropped.
+SAME_HAND_MM = 100.0
+MAX_HANDS_LIMIT = 10
+# The localisers EstimatorConfig.detector names, and the most hands each finds in one search.
+# The rules find the nearest hand-sized blob: searched while the hand is followed, they find
+# that hand again or another part of the scene, often a forearm (on one-hand videos, 10 of 30
+# frames at 30 Hz each, a false second hand in 4 of 300 narrow-world and 57 of 300 wide-world
+# frames; the best hand's mean error 16.78 -> 18.91 mm narrow, 127.4 -> 124.67 mm wide).
+HANDS_PER_SEARCH = {'rules': 1, 'learned': MAX_HANDS_LIMIT}
+DETECTORS = tuple(HANDS_PER_SEARCH)
+
+
+@dataclass
+class EstimatorConfig:
+    """Pipeline settings; the ROS node maps its parameters onto these."""
+
+    localizer: LocalizerConfig = field(default_factory=LocalizerConfig)   # the rules' tuning
+    detector: str = 'rules'               # the localiser: rules or learned (jgr_ros.detector)
+    max_hands: int = 2                    # hands estimated per frame, at most
+    refine_iterations: int = 2            # centre refinements after a search of the image
+    tracking: bool = True                 # follow the hands (see HandPoseEstimator)
+    tracking_refine_iterations: int = 1   # centre refinements on a followed hand
+    min_score: float = DEFAULT_MIN_SCORE  # a hand scoring lower is no hand
+    track_gate_mm: float = DEFAULT_GATE_MM   # a hand this near a track's centre continues it
+    # While every hand of the last frame is followed but fewer than max_hands, look for more
+    # every this many frames (a new hand shows up at most this many frames late); a search
+    # costs a localiser pass (1.2 ms for the rules on 640 x 480, docs/performance.md).
+    search_period_frames: int = 3
+
+    def __post_init__(self) -> None:
+        """Reject settings that cannot work, with the setting's name in the message."""
+        for name in ('refine_iterations', 'tracking_refine_iterations'):
+            if getattr(self, name) < 0:
+                raise InputError(f'{name} must be >= 0, got {getattr(self, name)}')
+        if self.search_period_frames < 1:
+            raise InputError(f'search_period_frames must be >= 1, got '
+                             f'{self.search_period_frames}')
+        if not 0.0 <= self.min_score <= 1.0:
+            raise InputError(f'min_score must be in [0, 1], got {self.min_score}')
+        if not 1 <= self.max_hands <= MAX_HANDS_LIMIT:
+            raise InputError(f'max_hands must be in [1, {MAX_HANDS_LIMIT}], got {self.max_hands}')
+        if self.detector not in DETECTORS:
+            raise InputError(f'detector must be one of {", ".join(DETECTORS)}, got '
+                             f'{self.detector!r}')
+        if not self.track_gate_mm > 0.0:
+            raise InputError(f'track_gate_mm must be positive, got {self.track_gate_mm}')
+
+
+@dataclass
+class HandPoseResult:
+    """One hand of a frame. Positions in millimetres in the camera optical frame."""
+
+    joints_mm: np.ndarray                     # (J, 3)
+    joints_uvd: np.ndarray                    # (J, 3): u, v pixels, depth mm
+    confidences: np.ndarray                   # (J,) in 0..1
+    center_mm: np.ndarray                     # (3,) centre of the crop (refined)
+    detected_center_mm: np.ndarray            # (3,) start: localiser's or followed centre
+    crop: HandCrop
+    tracked: bool = False                     # followed from the previous frame's hand
+    track_id: int = 0                         # HandTracker's id (0 until assigned)
+
+    @property
+    def roi(self) -> tuple[int, int, int, int]:
+        """Return the crop's x, y, w, h in image pixels."""
+        return self.crop.roi
+
+    @property
+    def score(self) -> float:
+        """Return the mean joint confidence (see :func:`joint_confidences`)."""
+        return float(np.mean(self.confidences))
+
+
+@dataclass
+class HandPoseFrame:
+    """One frame's result: its hands, highest score first, and why there are none."""
+
+    hands: list[HandPoseResult]
+    reason: str = ''                          # '' when hands were found, else why not
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def best(self) -> HandPoseResult | None:
+        """Return the highest-scoring hand, or None."""
+        return self.hands[0] if self.hands else None
+
+    @property
+    def tracked(self) -> bool:
+        """Return whether every hand of the frame was followed (and there was one)."""
+        return bool(self.hands) and all(hand.tracked for hand in self.hands)
+
+
+def surface_step(crop_image: np.ndarray) -> float:
+    """Median depth step between horizontally adjacent surface pixels of a crop (0: none)."""
+    surface = crop_image < 1.0
+    pairs = surface[:, 1:] & surface[:, :-1]
+    if not pairs.any():
+        return 0.0
+    return float(np.median(np.abs(np.diff(crop_image, axis=1))[pairs]))
+
+
+def in_image_fraction(crop: HandCrop) -> float:
+    """Share of the crop that shows the image (the rest of a crop at its border is empty)."""
+    _, _, width_px, height_px = crop.roi
+    crop_px_per_image_px2 = abs(crop.transform[0, 0] * crop.transform[1, 1])
+    return min(1.0, width_px * height_px * crop_px_per_image_px2 / crop.image.size)
+
+
+def joint_confidences(joints_uvd: np.ndarray, depth_mm: np.ndarray) -> np.ndarray:
+    """
+    Per-joint plausibility against the observed depth, in 0..1.
+
+    A joint can hide behind the visible surface but cannot float in front of it: the further a
+    joint lies in front of the depth observed at its pixel, the lower its confidence. Joints
+    outside the image or on invalid depth get 0.5 (no evidence either way).
+    """
+    height, width = depth_mm.shape
+    u = np.round(joints_uvd[:, 0]).astype(int)
+    v = np.round(joints_uvd[:, 1]).astype(int)
+    inside = (u >= 0) & (u < width) & (v >= 0) & (v < height)
+    observed = np.zeros(len(joints_uvd), np.float32)
+    observed[inside] = depth_mm[v[inside], u[inside]]
+    in_front_mm = np.maximum(observed - joints_uvd[:, 2], 0.0)
+    confidence = np.exp(-in_front_mm / CONFIDENCE_SCALE_MM)
+    return np.where(inside & (observed > 0), confidence, 0.5).astype(np.float32)
+
+
+def load_detector(kind: str, path: str | pathlib.Path | None = None, device: str = 'auto',
+                  backend: str = 'auto') -> Localizer | None:
+    """Return the learned detector for ``kind`` 'learned' (None: the shipped file), else None."""
+    if kind != 'learned':
+        return None
+    try:
+        from jgr_ros.detector import HandDetector   # the learned detector's network
+    except ModuleNotFoundError as error:
+        if error.name != 'jgr_ros.detector':
+            raise
+        raise InputError("detector 'learned' is not part of this jgr_ros yet (no "
+                         'jgr_ros.detector); use detector: rules') from error
+    return HandDetector(path, device=device, backend=backend)
+
+
+class _Stopwatch:
+    """Collects per-stage wall times in milliseconds, summed over a frame's passes."""
+
+    def __init__(self):
+        self.timings_ms: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.timings_ms[stage] = self.timings_ms.get(stage, 0.0) + (now - self._last) * 1000.0
+        self._last = now
+
+
+class HandPoseEstimator:
+    """
+    Depth frame in, metric 3-D hands out: localise, refine, crop, JGR-P2O, back-project.
+
+    With ``config.tracking`` it follows each hand from frame to frame. A hand of the last frame
+    is looked for where the network saw its centre (the mean of its centre joints, the point
+    crops are built around), moved on by that centre's last frame-to-frame motion if it was
+    followed then too (constant velocity), and refined ``tracking_refine_iterations`` times
+    (one by default: without it, a hand first found on its forearm stays there). Such a hand
+    needs no search of the image and one refinement instead of two; on moving synthetic hands
+    it is faster and more accurate than a searched one (docs/performance.md). A hand stays
+    followed while its crop can hold one (see :meth:`_holds_hand`) and it scores at least
+    ``min_score``.
+
+    While fewer than ``max_hands`` hands were followed, the localiser searches the image (near
+    the lost hands first): at once without a followed hand or when one was lost, else every
+    ``search_period_frames`` frames if it can find more hands than are followed (the rules
+    find one: with them the pipeline is the single-hand one whatever ``max_hands``). Its
+    detections within :data:`SAME_HAND_MM` of a followed hand are that hand and skipped. Then
+    the best ``max_hands`` hands are kept (of two within :data:`SAME_HAND_MM`, the better one)
+    and :class:`HandTracker` gives each its track id.
+    """
+
+    def __init__(self, pose_model: PoseModel, refiner: CenterRefiner | None = None,
+                 config: EstimatorConfig | None = None, detector: Localizer | None = None,
+                 tracker: HandTracker | None = None):
+        """
+        Run ``pose_model`` and ``refiner`` with ``config``.
+
+        ``detector`` is the learned localiser (:func:`load_detector`), needed when
+        ``config.detector`` is 'learned'; ``tracker`` carries track ids on from another
+        estimator (see :meth:`reconfigured`).
+        """
+        self.pose_model, self.refiner, self.detector = pose_model, refiner, detector
+        self.config = config or EstimatorConfig()
+        if self.config.detector == 'learned' and detector is None:
+            raise InputError("detector 'learned' needs the detector network (see "
+                             'HandPoseEstimator.from_files)')
+        self.localizer: Localizer = (detector if self.config.detector == 'learned'
+                                     else HandLocalizer(self.config.localizer))
+        self.tracker = tracker or HandTracker(self.config.track_gate_mm)
+        self.tracker.gate_mm = self.config.track_gate_mm   # a shared tracker takes our gate
+        self._followed_mm: list[np.ndarray] = []     # where to look for last frame's hands
+        self._last_centers_mm: list[np.ndarray] = []   # their centres, for the search
+        self._camera: CameraModel | None = None        # the camera of the last frame
+        self._frames_unsearched = 0                    # frames since the last search
+
+    @classmethod
+    def from_files(cls, model_path: str | pathlib.Path | None = None,
+                   center_model_path: str | pathlib.Path | None = None, device: str = 'auto',
+                   config: EstimatorConfig | None = None, backend: str = 'auto',
+                   detector_model_path: str | pathlib.Path | None = None
+                   ) -> 'HandPoseEstimator':
+        """Load the networks (None: the shipped files); missing files raise InputError."""
+        config = config or EstimatorConfig()
+        return cls(PoseModel(model_path, device, backend=backend),
+                   CenterRefiner(center_model_path, device, backend), config,
+                   load_detector(config.detector, detector_model_path, device, backend))
+
+    def reconfigured(self, config: EstimatorConfig) -> 'HandPoseEstimator':
+        """
+        Return an estimator with ``config`` on the same networks and tracks (ids go on).
+
+        It replaces this one: the two share the tracker, so they must not run side by side.
+        """
+        return HandPoseEstimator(self.pose_model, self.refiner, config, self.detector,
+                                 self.tracker)
+
+    @property
+    def skeleton(self) -> Skeleton:
+        return self.pose_model.skeleton
+
+    def reset_tracking(self) -> None:
+        """Forget the followed hands: the next frame is searched from scratch."""
+        self._followed_mm, self._last_centers_mm = [], []
+
+    def estimate(self, depth_mm: np.ndarray, camera: CameraModel) -> HandPoseFrame:
+        """
+        Run the whole pipeline on (H, W) millimetres (0 = invalid) seen by ``camera``.
+
+        Bad input raises InputError (checked here, once); no hand gives no hands and the
+        reason. A hand scoring below ``config.min_score`` is no hand. A new camera model
+        forgets the followed hands (their track ids go on).
+        """
+        depth_mm = check_depth_image(depth_mm, camera)
+        if camera != self._camera:
+            self.reset_tracking()
+            self._camera = camera
+        watch = _Stopwatch()
+        results = self._estimate_at(depth_mm, camera, self._followed_mm,
+                                    self.config.tracking_refine_iterations, watch, True)
+        hands = [hand for hand in results if self._is_hand(hand)]
+        lost_mm = [center for center, hand in zip(self._last_centers_mm, results)
+                   if not self._is_hand(hand)]
+        reason = ''
+        if self._searches(hands, lost_mm):
+            found, reason = self._search(depth_mm, camera, hands, lost_mm, watch)
+            hands += found
+        hands = self._best(hands)
+        self._remember(hands)
+        return HandPoseFrame(hands, '' if hands else reason, watch.timings_ms)
+
+    def _searches(self, followed: list[HandPoseResult], lost_mm: list[np.ndarray]) -> bool:
+        """
+        Return whether this frame is searched for more hands (and count the frames).
+
+        Always without a followed hand or when one was lost; never with max_hands followed, nor
+        with a localiser that finds no more hands than are followed (the rules find one);
+        otherwise every ``search_period_frames`` frames.
+        """
+        periodic = (len(followed) < HANDS_PER_SEARCH[self.config.detector]
+                    and self._frames_unsearched + 1 >= self.config.search_period_frames)
+        searches = len(followed) < self.config.max_hands and (
+            not followed or bool(lost_mm) or periodic)
+        self._frames_unsearched = 0 if searches else self._frames_unsearched + 1
+        return searches
+
+    def _search(self, depth_mm: np.ndarray, camera: CameraModel,
+                followed: list[HandPoseResult], priors_mm: list[np.ndarray],
+                watch: _Stopwatch) -> tuple[list[HandPoseResult], str]:
+        """Return the new hands the localiser finds (not ``followed``), or why there are none."""
+        detections = self.localizer.locate_hands(depth_mm, camera, self.config.max_hands,
+                                                 priors_mm)
+        watch.lap('localize')
+        if not detections:
+            return [], (detections.reason if isinstance(detections, HandDetections)
+                        and detections.reason else 'the localiser found no hand')
+        known_mm = [self.skeleton.hand_center(hand.joints_mm) for hand in followed]
+        starts_mm = [detection.center_mm for detection in detections
+                     if not _near_any(detection.center_mm, known_mm)]
+        if not starts_mm:
+            return [], 'the localiser found only the followed hands'
+        results = [hand for hand in self._estimate_at(
+            depth_mm, camera, starts_mm, self.config.refine_iterations, watch, False)
+            if hand is not None]
+        if not results:
+            return [], 'the candidate is no smooth surface (noise?)'
+        best_score = max(hand.score for hand in results)
+        return ([hand for hand in results if self._is_hand(hand)],
+                f'best candidate scored {best_score:.2f} < min_score {self.config.min_score:g}')
+
+    def _estimate_at(self, depth_mm: np.ndarray, camera: CameraModel,
+                     starts_mm: Sequence[np.ndarray], refine_iterations: int,
+                     watch: _Stopwatch, followed: bool) -> list[HandPoseResult | None]:
+        """
+        Refine, crop, infer (one batch), back-project from each start.
+
+        Returns a result per start, None where the crop holds no hand.
+        """
+        if not starts_mm:
+            return []
+        centers_mm = list(starts_mm)
+        if self.refiner is not None and refine_iterations > 0:
+            centers_mm = [self.refiner.refine(depth_mm, camera, center_mm, refine_iterations)
+                          for center_mm in centers_mm]
+            watch.lap('refine')
+        crops = [self.pose_model.crop(depth_mm, camera, center_mm) for center_mm in centers_mm]
+        watch.lap('crop')
+        holds = [index for index, crop in enumerate(crops) if self._holds_hand(crop, followed)]
+        results: list[HandPoseResult | None] = [None] * len(crops)
+        if not holds:
+            return results
+        uvz = self.pose_model.predict_crops(np.stack([crops[index].image for index in holds]))
+        watch.lap('infer')
+        for index, joints_uvz in zip(holds, uvz):
+            joints_uvd = crop_to_image(joints_uvz, crops[index])
+            results[index] = HandPoseResult(
+                camera.back_project_uvd(joints_uvd), joints_uvd,
+                joint_confidences(joints_uvd, depth_mm), centers_mm[index], starts_mm[index],
+                crops[index], tracked=followed)
+        watch.lap('back_project')
+        return results
+
+    def _holds_hand(self, crop: HandCrop, followed: bool) -> bool:
+        """
+        Whether the crop's surface inside the cube can be a hand.
+
+        Always: a smooth surface (:func:`surface_step`), not noise. A followed crop, which no
+        search vouched for, also needs at least the localiser's ``min_area_mm2`` of surface and
+        must not be nearly all surface where it lies in the image: that is a wall, table or body
+        the hand has left (the localiser finds it too large as well).
+        """
+        if surface_step(crop.image) > MAX_SURFACE_STEP:
+            return False
+        if not followed:
+            return True
+        filled = np.count_nonzero(crop.image < 1.0) / crop.image.size
+        area_mm2 = filled * self.pose_model.cube_mm ** 2
+        return (area_mm2 >= self.config.localizer.min_area_mm2
+                and filled <= MAX_HAND_FILL * in_image_fraction(crop))
+
+    def _is_hand(self, hand: HandPoseResult | None) -> bool:
+        """Return whether ``hand`` is one: a result scoring at least min_score."""
+        return hand is not None and hand.score >= self.config.min_score
+
+    def _best(self, hands: list[HandPoseResult]) -> list[HandPoseResult]:
+        """Return the best max_hands hands, highest score first, no two of them one hand."""
+        kept, kept_mm = [], []
+        for hand in sorted(hands, key=lambda hand: hand.score, reverse=True):
+            center_mm = self.skeleton.hand_center(hand.joints_mm)
+            if len(kept) < self.config.max_hands and not _near_any(center_mm, kept_mm):
+                kept.append(hand)
+                kept_mm.append(center_mm)
+        return kept
+
+    def _remember(self, hands: list[HandPoseResult]) -> None:
+        """Give the hands their track ids; remember where to look for them next frame."""
+        centers_mm = [self.skeleton.hand_center(hand.joints_mm) for hand in hands]
+        for hand, track_id in zip(hands, self.tracker.update(centers_mm)):
+            hand.track_id = track_id
+        self._last_centers_mm = centers_mm
+        # Constant velocity, for a hand followed in this frame too: where it will be if it
+        # keeps moving as it did.
+        self._followed_mm = [track.predicted_mm if hand.tracked else track.center_mm
+                             for hand, track in zip(hands, self.tracker.tracks)
+                             ] if self.config.tracking else []
+
+
+def _near_any(center_mm: np.ndarray, others_mm: list[np.ndarray]) -> bool:
+    """Return whether ``center_mm`` is within SAME_HAND_MM of one of ``others_mm``."""
+    return any(np.linalg.norm(center_mm - other_mm) < SAME_HAND_MM for other_mm in others_mm)
