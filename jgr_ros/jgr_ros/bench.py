@@ -274,8 +274,7 @@ def bench_pipeline(pose_path: pathlib.Path, center_path: pathlib.Path, device: t
     loaded = HandPoseEstimator.from_files(pose_path, center_path, str(device))
     results = {}
     for mode, frames in (('search', still), ('tracking', moving)):
-        estimator = HandPoseEstimator(loaded.pose_model, loaded.refiner,
-                                      EstimatorConfig(tracking=mode == 'tracking'))
+        estimator = loaded.reconfigured(EstimatorConfig(tracking=mode == 'tracking'))
         results[mode] = _bench_mode(estimator, build_message, frames, settings)
         if build_message is None:
             results[mode]['stages']['message'] = {'skipped': NO_ROS}

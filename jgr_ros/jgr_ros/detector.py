@@ -13,7 +13,7 @@ import pathlib
 from jgr_ros.camera import CameraModel
 from jgr_ros.detector_net import decode_centers, detector_input
 from jgr_ros.errors import InputError
-from jgr_ros.localization import HandDetection
+from jgr_ros.localization import HandDetection, HandDetections
 from jgr_ros.model_file import load_model
 from jgr_ros.networks import shipped_model_path
 from jgr_ros.runtime import build_runner, resolve_backend, select_device
@@ -61,14 +61,18 @@ class HandDetector:
         return decode_centers(output, depth_mm.shape, max_hands, self.config.min_score)
 
     def locate_hands(self, depth_mm: np.ndarray, camera: CameraModel, max_hands: int,
-                     priors_mm=()) -> list[HandDetection]:
+                     priors_mm=()) -> HandDetections:
         """
         Find up to ``max_hands`` hands, best first (the network needs no ``priors_mm``).
 
         ``depth_mm`` must be a checked (H, W) frame of ``camera`` (the pipeline's entry checks).
         """
         hands = self.detect(depth_mm, max_hands)
+        if not len(hands):
+            return HandDetections(reason=f'the detector found no hand scoring at least '
+                                         f'{self.config.min_score:g}')
         centers_mm = camera.back_project_uvd(hands[:, :3]).reshape(-1, 3)
-        return [HandDetection(found=True, reason='', center_mm=center_mm,
-                              center_uvd=hand[:3].astype(np.float64), score=float(hand[3]))
-                for hand, center_mm in zip(hands, centers_mm)]
+        return HandDetections([HandDetection(found=True, reason='', center_mm=center_mm,
+                                             center_uvd=hand[:3].astype(np.float64),
+                                             score=float(hand[3]))
+                               for hand, center_mm in zip(hands, centers_mm)])

@@ -111,7 +111,7 @@ class HandDetectorNet(nn.Module):
 
 def detector_loss(raw: Tensor, frame: Tensor, target: Tensor) -> tuple[Tensor, dict]:
     """
-    CenterNet's loss of raw outputs against (B, 5, 30, 40) targets (see :func:`make_target`).
+    Return CenterNet's loss of raw outputs against (B, 5, 30, 40) targets (:func:`make_target`).
 
     Focal loss on the heat map, normalised by the number of hands (cells marked -1 are
     ignored); L1 on the offsets and on the depth at the hands' centre cells.

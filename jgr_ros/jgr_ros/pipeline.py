@@ -14,7 +14,7 @@ The estimation pipeline on one depth frame, free of ROS: up to ``max_hands`` han
 :class:`HandPoseEstimator` runs it all; the networks are in :mod:`jgr_ros.networks`, how they
 run in :mod:`jgr_ros.runtime`, the track ids come from :class:`jgr_ros.tracking.HandTracker`.
 """
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 import pathlib
 import time
 from typing import Sequence
@@ -22,6 +22,7 @@ from typing import Sequence
 from jgr_ros.camera import CameraModel
 from jgr_ros.crop import crop_to_image, HandCrop
 from jgr_ros.depth import check_depth_image
+from jgr_ros.detector import HandDetector
 from jgr_ros.errors import InputError
 from jgr_ros.localization import HandDetections, HandLocalizer, Localizer, LocalizerConfig
 from jgr_ros.networks import CenterRefiner, PoseModel
@@ -62,9 +63,14 @@ class EstimatorConfig:
     """Pipeline settings; the ROS node maps its parameters onto these."""
 
     localizer: LocalizerConfig = field(default_factory=LocalizerConfig)   # the rules' tuning
-    detector: str = 'rules'               # the localiser: rules or learned (jgr_ros.detector)
+    detector: str = 'learned'             # the localiser: learned (jgr_ros.detector) or rules
     max_hands: int = 2                    # hands estimated per frame, at most
-    refine_iterations: int = 2            # centre refinements after a search of the image
+    # After a search, refine each centre with the centre network this many times, then crop
+    # each hand again around the centre of the joints JGR-P2O estimated and run it again,
+    # recentre_iterations times. With either localiser the pose network's own centre did
+    # better than the centre network (models/hand_detector_mano21.md).
+    refine_iterations: int = 0
+    recentre_iterations: int = 1
     tracking: bool = True                 # follow the hands (see HandPoseEstimator)
     tracking_refine_iterations: int = 1   # centre refinements on a followed hand
     min_score: float = DEFAULT_MIN_SCORE  # a hand scoring lower is no hand
@@ -76,7 +82,7 @@ class EstimatorConfig:
 
     def __post_init__(self) -> None:
         """Reject settings that cannot work, with the setting's name in the message."""
-        for name in ('refine_iterations', 'tracking_refine_iterations'):
+        for name in ('refine_iterations', 'tracking_refine_iterations', 'recentre_iterations'):
             if getattr(self, name) < 0:
                 raise InputError(f'{name} must be >= 0, got {getattr(self, name)}')
         if self.search_period_frames < 1:
@@ -174,16 +180,7 @@ def joint_confidences(joints_uvd: np.ndarray, depth_mm: np.ndarray) -> np.ndarra
 def load_detector(kind: str, path: str | pathlib.Path | None = None, device: str = 'auto',
                   backend: str = 'auto') -> Localizer | None:
     """Return the learned detector for ``kind`` 'learned' (None: the shipped file), else None."""
-    if kind != 'learned':
-        return None
-    try:
-        from jgr_ros.detector import HandDetector   # the learned detector's network
-    except ModuleNotFoundError as error:
-        if error.name != 'jgr_ros.detector':
-            raise
-        raise InputError("detector 'learned' is not part of this jgr_ros yet (no "
-                         'jgr_ros.detector); use detector: rules') from error
-    return HandDetector(path, device=device, backend=backend)
+    return HandDetector(path, device=device, backend=backend) if kind == 'learned' else None
 
 
 class _Stopwatch:
@@ -336,9 +333,20 @@ class HandPoseEstimator:
             if hand is not None]
         if not results:
             return [], 'the candidate is no smooth surface (noise?)'
+        for _ in range(self.config.recentre_iterations):
+            results = self._recentred(depth_mm, camera, results, watch)
         best_score = max(hand.score for hand in results)
         return ([hand for hand in results if self._is_hand(hand)],
                 f'best candidate scored {best_score:.2f} < min_score {self.config.min_score:g}')
+
+    def _recentred(self, depth_mm: np.ndarray, camera: CameraModel,
+                   hands: list[HandPoseResult], watch: _Stopwatch) -> list[HandPoseResult]:
+        """Estimate each hand again from the centre of its joints (where the crop holds one)."""
+        again = self._estimate_at(depth_mm, camera,
+                                  [self.skeleton.hand_center(hand.joints_mm) for hand in hands],
+                                  0, watch, False)
+        return [hand if new is None else replace(new, detected_center_mm=hand.detected_center_mm)
+                for hand, new in zip(hands, again)]
 
     def _estimate_at(self, depth_mm: np.ndarray, camera: CameraModel,
                      starts_mm: Sequence[np.ndarray], refine_iterations: int,
@@ -391,8 +399,11 @@ class HandPoseEstimator:
                 and filled <= MAX_HAND_FILL * in_image_fraction(crop))
 
     def _is_hand(self, hand: HandPoseResult | None) -> bool:
-        """Return whether ``hand`` is one: a result scoring at least min_score."""
-        return hand is not None and hand.score >= self.config.min_score
+        """Return whether ``hand`` is one: scoring at least min_score, in the working range."""
+        working_range = self.config.localizer
+        return (hand is not None and hand.score >= self.config.min_score
+                and working_range.min_depth_mm <= hand.center_mm[2]
+                <= working_range.max_depth_mm)
 
     def _best(self, hands: list[HandPoseResult]) -> list[HandPoseResult]:
         """Return the best max_hands hands, highest score first, no two of them one hand."""

@@ -162,10 +162,11 @@ class NodeRig:
 
 def node_on_models(ros, models: tuple[pathlib.Path, pathlib.Path], **parameters) -> NodeRig:
     """
-    Start the node on (pose, centre) model files without centre refinement.
+    Start the node on (pose, centre) model files without centre refinement or recentring.
 
-    On untrained models (:func:`write_tiny_models`) refinement would only add noise.
+    On untrained models (:func:`write_tiny_models`) refinement and recentring around the
+    estimated joints would only add noise: the hands' centres are the detector's.
     """
     pose_path, center_path = models
     return NodeRig(ros, **{'model': str(pose_path), 'center_model': str(center_path),
-                           'refine_iterations': 0, **parameters})
+                           'refine_iterations': 0, 'recentre_iterations': 0, **parameters})

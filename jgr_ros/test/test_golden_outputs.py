@@ -3,6 +3,7 @@
 
 import json
 
+from jgr_ros.detector import HandDetector
 from jgr_ros.networks import CenterRefiner, PoseModel
 from jgr_ros.training.golden_outputs import compute, golden_path
 import numpy as np
@@ -19,9 +20,10 @@ def stored() -> dict:
 @pytest.mark.parametrize('backend', ['eager', 'auto'])
 def test_shipped_networks_reproduce_their_golden_outputs(stored, backend):
     outputs = compute(PoseModel(device='cpu', backend=backend),
-                      CenterRefiner(device='cpu', backend=backend))
+                      CenterRefiner(device='cpu', backend=backend),
+                      HandDetector(device='cpu', backend=backend))
     tolerance = 1e-4 if backend == 'eager' else 1e-3   # other runtimes round differently
-    for key in ('pose_uvz', 'center_offsets'):
+    for key in ('pose_uvz', 'center_offsets', 'detector_outputs'):
         np.testing.assert_allclose(outputs[key], stored[key], rtol=0, atol=tolerance,
                                    err_msg=f'{key}: if the weights changed on purpose, run '
                                            'python -m jgr_ros.training.golden_outputs --write')
@@ -31,3 +33,10 @@ def test_golden_outputs_tell_the_frames_apart(stored):
     uvz = np.array(stored['pose_uvz'])
     assert uvz.shape == (4, 21, 3) and np.all(np.abs(uvz) < 1.5)
     assert np.min(np.ptp(uvz, axis=0)) > 0.0   # four different hands, four different answers
+
+
+def test_the_detector_sees_hands_in_its_golden_frames(stored):
+    outputs = np.array(stored['detector_outputs'])
+    assert outputs.shape == (2, 4, 8, 10)
+    assert np.all((outputs[:, 0] >= 0.0) & (outputs[:, 0] <= 1.0))   # heat
+    assert np.ptp(outputs[:, 0]) > 0.0

@@ -6,8 +6,10 @@ The moving hand is a synthetic video (jgr_ros.synthetic.motion) at 60 Hz and 0.3
 single-hand tests run with ``max_hands=1`` (no search for a second hand while one is followed).
 """
 from dataclasses import replace
+import functools
 
 from jgr_ros.camera import CameraModel
+from jgr_ros.detector import HandDetector
 from jgr_ros.detector_net import HandDetectorNet
 from jgr_ros.errors import InputError
 from jgr_ros.localization import HandDetection, HandDetections
@@ -82,9 +84,19 @@ def moving_hand() -> list:
                          MotionConfig(speed_m_s=0.3))
 
 
+# The rule-based localiser as it ran before the learned detector: two refinements, no recentring.
+RULES = {'detector': 'rules', 'refine_iterations': 2, 'recentre_iterations': 0}
+
+
+@functools.cache
+def shipped_detector() -> HandDetector:
+    return HandDetector(None, 'cpu')
+
+
 def estimator(networks, **config) -> HandPoseEstimator:
-    """Return an estimator of one hand per frame unless ``config`` says otherwise."""
-    return HandPoseEstimator(*networks, EstimatorConfig(**{'max_hands': 1, **config}))
+    """Return an estimator (the shipped detector) of one hand per frame unless ``config`` says."""
+    return HandPoseEstimator(*networks, EstimatorConfig(**{'max_hands': 1, **config}),
+                             shipped_detector())
 
 
 def run(estimator: HandPoseEstimator, frames) -> list[HandPoseFrame]:
@@ -99,7 +111,7 @@ def mean_error_mm(result: HandPoseFrame, frame) -> float:
 def test_tracking_follows_a_moving_hand_without_searching(networks, moving_hand):
     results = run(estimator(networks), moving_hand)
     assert [result.tracked for result in results] == [False] + [True] * (FRAMES - 1)
-    assert 'localize' in results[0].timings_ms and 'refine' in results[0].timings_ms
+    assert 'localize' in results[0].timings_ms and 'refine' not in results[0].timings_ms
     for result in results[1:]:
         assert 'localize' not in result.timings_ms and 'refine' in result.timings_ms
     errors_mm = [mean_error_mm(result, frame) for result, frame in zip(results, moving_hand)]
@@ -140,7 +152,10 @@ def test_a_wall_the_hand_left_behind_ends_the_following(networks, moving_hand):
                       hand.skeleton.hand_center(result.best.joints_mm)[2], np.float32)
     on_wall = hand.estimate(wall_mm, CAMERA)
     assert not on_wall.hands and not on_wall.tracked
-    assert 'not a hand' in on_wall.reason
+    assert 'the detector found no hand' in on_wall.reason
+    rules = estimator(networks, **RULES)
+    rules.estimate(first.depth_mm.astype(np.float32), CAMERA)
+    assert 'not a hand' in rules.estimate(wall_mm, CAMERA).reason
 
 
 def test_a_hand_in_front_of_a_wall_is_followed(networks, moving_hand):
@@ -161,7 +176,8 @@ def test_refining_followed_frames_walks_off_a_forearm_found_first(networks):
                            SyntheticConfig.narrow(distance_range_m=(0.35, 0.9)))
     first_on_hand = {}
     for iterations in (0, 1):
-        results = run(estimator(networks, tracking_refine_iterations=iterations), frames)
+        results = run(estimator(networks, tracking_refine_iterations=iterations, **RULES),
+                      frames)
         assert all(result.tracked for result in results[1:])
         errors_mm = [mean_error_mm(result, frame) for result, frame in zip(results, frames)]
         assert errors_mm[0] > 150.0   # the search starts on the forearm
@@ -233,7 +249,7 @@ def test_two_hands_are_estimated_in_one_batch_best_first_with_own_tracks(network
         localizer.centers_mm = true_centers_mm(frame)
         pose_model.batch_sizes.clear()
         result = hands.estimate(frame.depth_mm, frame.camera)
-        assert pose_model.batch_sizes == [2]    # both crops in one call
+        assert pose_model.batch_sizes == [2, 2]    # both crops in one call, then recentred
         assert len(result.hands) == 2 and not result.tracked
         assert result.hands[0].score >= result.hands[1].score
         errors_mm += errors_by_true_hand_mm(result, frame)
@@ -298,7 +314,8 @@ def test_with_room_for_two_a_single_hand_is_the_same_hand_as_with_room_for_one(n
 
 def test_the_rules_find_one_hand_so_max_hands_changes_nothing_with_them(networks,
                                                                         moving_hand):
-    one, two = (run(estimator(networks, max_hands=count), moving_hand[:7]) for count in (1, 2))
+    one, two = (run(estimator(networks, max_hands=count, **RULES), moving_hand[:7])
+                for count in (1, 2))
     assert not any('localize' in result.timings_ms for result in two[1:])   # never searched
     for single, double in zip(one, two):
         np.testing.assert_array_equal(single.best.joints_mm, double.best.joints_mm)
@@ -307,7 +324,9 @@ def test_the_rules_find_one_hand_so_max_hands_changes_nothing_with_them(networks
 def test_a_frame_without_hands_gives_none_and_says_why(networks):
     wall_mm = np.full((CAMERA.height, CAMERA.width), 3000.0, np.float32)   # out of range
     result = estimator(networks, max_hands=2).estimate(wall_mm, CAMERA)
-    assert result.hands == [] and result.best is None and 'no valid depth' in result.reason
+    assert result.hands == [] and result.best is None and 'no hand' in result.reason
+    result = estimator(networks, max_hands=2, **RULES).estimate(wall_mm, CAMERA)
+    assert result.hands == [] and 'no valid depth' in result.reason
 
 
 def test_bad_settings_are_refused_with_their_names():
@@ -336,4 +355,4 @@ def test_from_files_loads_the_learned_detector_and_runs_it(tmp_path, moving_hand
     # Untrained, its heat map is about 0.01 everywhere: no hand, and the pipeline says so.
     frame = moving_hand[0]
     result = hands.estimate(frame.depth_mm, frame.camera)
-    assert result.hands == [] and result.reason == 'the localiser found no hand'
+    assert result.hands == [] and result.reason.startswith('the detector found no hand')

@@ -315,9 +315,7 @@ def run_fuzz(messages: int, seed: int = 0, burst_messages: tuple[int, int] = BUR
         warnings.simplefilter('error', RuntimeWarning)   # numpy's warnings become failures
         rig = FuzzRig()
         try:
-            screening = HandPoseEstimator(rig.node._estimator.pose_model,
-                                          rig.node._estimator.refiner,
-                                          EstimatorConfig(tracking=False))
+            screening = rig.node._estimator.reconfigured(EstimatorConfig(tracking=False))
             frames = valid_frames(screening, 8)
             bad_stamps: dict[int, str] = {}
             while report.bad_messages < messages:

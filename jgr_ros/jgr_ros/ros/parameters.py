@@ -117,6 +117,9 @@ HAND_POSE_PARAMETERS = (
     ParameterSpec('refine_iterations', _ESTIMATOR.refine_iterations,
                   'centre-refinement network iterations after a search of the image (0: off)',
                   (0, 10)),
+    ParameterSpec('recentre_iterations', _ESTIMATOR.recentre_iterations,
+                  'after a search, run the pose network again on a crop around the centre of '
+                  'the joints it estimated, this many times (0: off)', (0, 5)),
     ParameterSpec('tracking', _ESTIMATOR.tracking,
                   "follow the hand: start from the previous frame's hand instead of searching "
                   'the image while the crop still holds it'),
@@ -164,6 +167,7 @@ class RuntimeSettings:
         estimator = EstimatorConfig(localizer=localizer, detector=values['detector'],
                                     max_hands=values['max_hands'],
                                     refine_iterations=values['refine_iterations'],
+                                    recentre_iterations=values['recentre_iterations'],
                                     tracking=values['tracking'],
                                     tracking_refine_iterations=values[
                                         'tracking_refine_iterations'],

@@ -101,7 +101,7 @@ def visible_hands(depth_mm: np.ndarray, camera: CameraModel, joints_mm: np.ndarr
 
 def hand_radii_px(camera: CameraModel, joints_mm: np.ndarray, centers_mm: np.ndarray
                   ) -> np.ndarray:
-    """(K,) image radius of each hand: its farthest joint from the centre, at the centre's depth."""
+    """(K,) image radius of each hand: its farthest joint from the centre, at the centre depth."""
     radii_mm = np.linalg.norm(joints_mm - centers_mm[:, None], axis=-1).max(axis=1)
     return abs(camera.fx) * radii_mm / centers_mm[:, 2]
 

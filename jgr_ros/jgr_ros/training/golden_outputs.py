@@ -3,8 +3,9 @@
 Golden outputs of the shipped networks, stored beside their weights (models/golden_outputs.json).
 
 The inputs are fixed: crops at the true hand centre of the first frames of today's synthetic
-test set (JGR-P2O) and crops around a displaced centre (the centre refiner), both rendered
-deterministically. A test recomputes the outputs with the eager fp32 networks and compares them
+test set (JGR-P2O), crops around a displaced centre (the centre refiner) and the first frames
+of the detector's two-hand set (the hand detector: its outputs on every fourth cell), all
+rendered deterministically. A test recomputes the outputs with the eager fp32 networks and compares them
 to 1e-4, so a change anywhere between the weights and the numbers (a refactor of the model, of
 its loading, of cropping) cannot pass unnoticed. When the weights change on purpose, write the
 file again:
@@ -15,7 +16,10 @@ import argparse
 import json
 import pathlib
 
+from jgr_ros.detector import HandDetector
+from jgr_ros.detector_net import detector_input
 from jgr_ros.networks import CenterRefiner, PoseModel, shipped_model_path
+from jgr_ros.training.detection_eval import SETS
 from jgr_ros.training.samples import CropTransform, make_center_sample, make_pose_sample
 from jgr_ros.training.synthetic_eval import TEST_SETS
 import numpy as np
@@ -23,6 +27,8 @@ import numpy as np
 GOLDEN_FILE = 'golden_outputs.json'
 FRAMES = 4                     # the first frames of today's test set
 CENTER_OFFSET_SIGMA_MM = 30.0  # displacement of the refiner's crops, as in its training
+DETECTOR_FRAMES = 2            # the first frames of the detector's two-hand set
+DETECTOR_CELL_STEP = 4         # the detector's outputs on every fourth cell of each row, column
 
 
 def golden_inputs(pose_model: PoseModel, refiner: CenterRefiner) -> tuple[np.ndarray, np.ndarray]:
@@ -41,11 +47,19 @@ def golden_inputs(pose_model: PoseModel, refiner: CenterRefiner) -> tuple[np.nda
     return np.stack(pose_crops), np.stack(center_crops)
 
 
-def compute(pose_model: PoseModel, refiner: CenterRefiner) -> dict:
+def detector_inputs() -> np.ndarray:
+    """Return the fixed (DETECTOR_FRAMES, 120, 160) detector inputs."""
+    return np.stack([detector_input(frame.depth_mm)
+                     for frame in SETS['two_hands'](DETECTOR_FRAMES)])
+
+
+def compute(pose_model: PoseModel, refiner: CenterRefiner, detector: HandDetector) -> dict:
     """Return the networks' outputs on the golden inputs (lists, for JSON)."""
     pose_crops, center_crops = golden_inputs(pose_model, refiner)
+    step = DETECTOR_CELL_STEP
     return {'pose_uvz': pose_model.predict_crops(pose_crops).tolist(),
-            'center_offsets': [refiner.predict_offset(crop).tolist() for crop in center_crops]}
+            'center_offsets': [refiner.predict_offset(crop).tolist() for crop in center_crops],
+            'detector_outputs': detector.infer(detector_inputs())[..., ::step, ::step].tolist()}
 
 
 def golden_path() -> pathlib.Path:
@@ -59,7 +73,8 @@ def main(argv: list[str] | None = None) -> int:
                         help=f'write the outputs of the shipped networks to models/{GOLDEN_FILE}')
     args = parser.parse_args(argv)
     outputs = compute(PoseModel(device='cpu', backend='eager'),
-                      CenterRefiner(device='cpu', backend='eager'))
+                      CenterRefiner(device='cpu', backend='eager'),
+                      HandDetector(device='cpu', backend='eager'))
     text = json.dumps(outputs) + '\n'
     if args.write:
         golden_path().write_text(text)

@@ -15,10 +15,11 @@ import pathlib
 
 import cv2
 from jgr_ros.depth import read_depth_file
-from jgr_ros.pipeline import EstimatorConfig, HandPoseEstimator
+from jgr_ros.pipeline import HandPoseEstimator
 from jgr_ros.skeletons import convert_joints, get_skeleton
 from jgr_ros.training.metrics import DATASET_CAMERAS
 from jgr_ros.training.predict import overlay
+from jgr_ros.training.synthetic_eval import add_localiser_arguments, localiser_config
 import numpy as np
 
 SHARED_DATA = pathlib.Path(__file__).resolve().parents[3] / '..' / 'shared' / 'data'
@@ -61,9 +62,11 @@ def main(argv: list[str] | None = None) -> int:
                         help='the shared data folder (default: ../shared/data)')
     parser.add_argument('--json', type=pathlib.Path, help='write the results here')
     parser.add_argument('--overlay-dir', type=pathlib.Path, help='write the two PNGs here')
+    add_localiser_arguments(parser)
     args = parser.parse_args(argv)
-    estimator = HandPoseEstimator.from_files(args.model, args.center_model, 'cpu',
-                                             EstimatorConfig(tracking=False))
+    estimator = HandPoseEstimator.from_files(
+        args.model, args.center_model, 'cpu', localiser_config(args, tracking=False),
+        detector_model_path=args.detector_model)
     results, overlays = evaluate(estimator, args.data.resolve())
     text = json.dumps(results, indent=1)
     print(text)

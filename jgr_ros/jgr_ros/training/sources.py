@@ -38,7 +38,8 @@ def _synthetic_hands(spec: dict, skeleton: str) -> HandFrames:
     return HandFrames(range(start, stop), cameras, world, spec.get('no_hand_probability', 0.1))
 
 
-BUILDERS = {'synthetic': _synthetic, 'synthetic_hands': _synthetic_hands, 'nyu': build_real_frames, 'icvl': build_real_frames,
+BUILDERS = {'synthetic': _synthetic, 'synthetic_hands': _synthetic_hands,
+            'nyu': build_real_frames, 'icvl': build_real_frames,
             'msra': build_real_frames}
 
 

@@ -29,7 +29,8 @@ import json
 import pathlib
 
 from jgr_ros.networks import CenterRefiner, PoseModel
-from jgr_ros.pipeline import EstimatorConfig, HandPoseEstimator
+from jgr_ros.localization import Localizer
+from jgr_ros.pipeline import DETECTORS, EstimatorConfig, HandPoseEstimator, load_detector
 from jgr_ros.synthetic.scene import SyntheticConfig
 from jgr_ros.training.datasets import LabelledFrame, SyntheticFrames
 from jgr_ros.training.evaluate import (
@@ -86,11 +87,17 @@ def score(name: str, pred_mm: np.ndarray, gt_mm: np.ndarray) -> Score:
                  success_rate(pred, gt_mm, CURVE_THRESHOLDS_MM))
 
 
-def evaluate(pose_model: PoseModel, refiner: CenterRefiner, frames: SyntheticFrames) -> dict:
-    """Run both protocols and the centre measurements over ``frames``; return the results."""
-    # Independent frames, each with one hand: the best one found is scored.
-    estimator = HandPoseEstimator(pose_model, refiner,
-                                  EstimatorConfig(tracking=False, max_hands=1))
+def evaluate(pose_model: PoseModel, refiner: CenterRefiner, frames: SyntheticFrames,
+             config: EstimatorConfig | None = None, detector: Localizer | None = None) -> dict:
+    """
+    Run both protocols and the centre measurements over ``frames``; return the results.
+
+    The pipeline runs ``config`` (default: the node's, without tracking and with one hand: the
+    frames are independent and the best hand found is scored); ``detector`` is the learned
+    localiser a config with detector 'learned' needs.
+    """
+    config = config or EstimatorConfig(tracking=False, max_hands=1)
+    estimator = HandPoseEstimator(pose_model, refiner, config, detector)
     count, joints = len(frames), pose_model.skeleton.num_joints
     gt = np.empty((count, joints, 3))
     at_gt_center, pipeline = np.full_like(gt, np.nan), np.full_like(gt, np.nan)
@@ -121,6 +128,26 @@ def _mean(values: list) -> float | None:
     return float(np.mean(values)) if values else None
 
 
+def add_localiser_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the options choosing the localiser and the refinement an evaluation runs."""
+    defaults = EstimatorConfig()
+    parser.add_argument('--detector', choices=DETECTORS, default=defaults.detector,
+                        help=f'the localiser (default: {defaults.detector})')
+    parser.add_argument('--detector-model', help='hand-detector model file (default: shipped)')
+    parser.add_argument('--refine-iterations', type=int, default=defaults.refine_iterations,
+                        help='centre refinements after a search (default: '
+                             f'{defaults.refine_iterations})')
+    parser.add_argument('--recentre-iterations', type=int, default=defaults.recentre_iterations,
+                        help='pose passes again around the joints\' centre after a search '
+                             f'(default: {defaults.recentre_iterations})')
+
+
+def localiser_config(args: argparse.Namespace, **changes) -> EstimatorConfig:
+    """Return the pipeline settings of :func:`add_localiser_arguments`' options."""
+    return EstimatorConfig(detector=args.detector, refine_iterations=args.refine_iterations,
+                           recentre_iterations=args.recentre_iterations, **changes)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--model', help='JGR-P2O model file (default: shipped)')
@@ -128,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--sets', default=','.join(TEST_SETS),
                         help=f'comma-separated test sets: {", ".join(TEST_SETS)} (default: all)')
     parser.add_argument('--frames', type=int, help='only the first frames of each set')
+    add_localiser_arguments(parser)
     parser.add_argument('--out-dir', type=pathlib.Path,
                         help='write <set>_test_results.json and <set>_test_curves.png here')
     args = parser.parse_args(argv)
@@ -136,11 +164,16 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f'unknown test sets {sorted(unknown)}; known: {", ".join(TEST_SETS)}')
     pose_model = PoseModel(args.model, device='cpu')
     refiner = CenterRefiner(args.center_model, device='cpu')
+    config = localiser_config(args, tracking=False, max_hands=1)
+    detector = load_detector(config.detector, args.detector_model, device='cpu')
     for name in args.sets.split(','):
         test_set = TEST_SETS[name]
         results = {'set': name, 'cameras': list(test_set.cameras),
+                   'detector': config.detector, 'refine_iterations': config.refine_iterations,
+                   'recentre_iterations': config.recentre_iterations,
                    **evaluate(pose_model, refiner,
-                              test_set.frames(args.frames, pose_model.skeleton.name))}
+                              test_set.frames(args.frames, pose_model.skeleton.name), config,
+                              detector)}
         scores = results.pop('_scores')
         text = json.dumps(results, indent=1)
         print(text)

@@ -16,10 +16,11 @@ import argparse
 import json
 import pathlib
 
-from jgr_ros.pipeline import EstimatorConfig, HandPoseEstimator
+from jgr_ros.pipeline import HandPoseEstimator
 from jgr_ros.synthetic import get_camera_preset, motion_frames, MotionConfig
 from jgr_ros.synthetic.scene import WORLDS
 from jgr_ros.training.metrics import mean_error_mm, success_rate
+from jgr_ros.training.synthetic_eval import add_localiser_arguments, localiser_config
 import numpy as np
 
 CAMERA_PRESET = 'realsense_d435_640x480'
@@ -61,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--world', choices=sorted(WORLDS), default='narrow',
                         help='the hands the videos show (default: narrow)')
     parser.add_argument('--json', type=pathlib.Path, help='write the results here')
+    add_localiser_arguments(parser)
     args = parser.parse_args(argv)
     camera = get_camera_preset(CAMERA_PRESET)
     videos = [motion_frames(camera, seed, round(args.seconds * args.rate_hz), args.rate_hz,
@@ -68,11 +70,11 @@ def main(argv: list[str] | None = None) -> int:
                             MotionConfig(speed_m_s=args.speed_m_s))
               for seed in range(args.videos)]
     # One hand per video: the best hand found is scored.
-    searching = HandPoseEstimator.from_files(args.model, args.center_model, 'cpu',
-                                             EstimatorConfig(tracking=False, max_hands=1))
-    following = HandPoseEstimator(searching.pose_model, searching.refiner,
-                                  EstimatorConfig(max_hands=1))
-    results = {'world': args.world, 'videos': args.videos, 'seconds': args.seconds,
+    searching = HandPoseEstimator.from_files(
+        args.model, args.center_model, 'cpu', localiser_config(args, tracking=False, max_hands=1),
+        detector_model_path=args.detector_model)
+    following = searching.reconfigured(localiser_config(args, max_hands=1))
+    results = {'detector': args.detector, 'world': args.world, 'videos': args.videos, 'seconds': args.seconds,
                'rate_hz': args.rate_hz, 'speed_m_s': args.speed_m_s, 'camera': CAMERA_PRESET,
                'search': evaluate_mode(searching, videos),
                'tracking': evaluate_mode(following, videos)}
