@@ -75,6 +75,7 @@ BATCH_SIZES = (8, 32)
 # The first call with a new batch shape sets up kernels (oneDNN, cuDNN, CUDA graph capture).
 BATCH_WARMUP_CALLS = 1
 NODE_RATES_FPS = (30, 60, 90)
+TWO_HAND_NODE_RATES_FPS = (30, 60)   # two hands side by side, moving
 CAMERA_PRESET = 'realsense_d435_640x480'
 FRAME_ID = 'camera_depth_optical_frame'
 SKELETON = 'mano21'
@@ -173,15 +174,15 @@ def synthetic_frames(count: int) -> list[SyntheticFrame]:
     return [generator.frame(seed) for seed in range(count)]
 
 
-def moving_frames(count: int) -> list[SyntheticFrame]:
+def moving_frames(count: int, hands: int = 1) -> list[SyntheticFrame]:
     """
-    Return a loop of a hand moving at MOTION.speed_m_s, rendered at MOTION_RATE_HZ.
+    Return a loop of ``hands`` hands moving at MOTION.speed_m_s, rendered at MOTION_RATE_HZ.
 
     ``count`` frames forwards, then back again without repeating the ends: cycled, the hand
     never jumps.
     """
     frames = motion_frames(get_camera_preset(CAMERA_PRESET), MOTION_SEED, count,
-                           MOTION_RATE_HZ, FRAME_CONFIG, MOTION)
+                           MOTION_RATE_HZ, FRAME_CONFIG, MOTION, hands)
     return frames + frames[-2:0:-1]
 
 
@@ -366,6 +367,8 @@ def format_report(results: dict) -> str:
         lines += ['', *_pipeline_table(results['pipeline'])]
     if 'node' in results:
         lines += ['', *_node_table(results['node'])]
+    if 'node_two_hands' in results:
+        lines += ['', *_node_table(results['node_two_hands'], 'two moving hands')]
     if 'render' in results:
         lines += ['', *_render_table(results['render'])]
     if 'detector' in results:
@@ -425,15 +428,16 @@ def _stage_cells(row: dict) -> str:
     return f'{row["skipped"][:26]:>26}' if 'skipped' in row else _percentile_cells(row)
 
 
-def _node_table(node: dict) -> list[str]:
-    lines = ['Node over DDS: depth stamp -> HandPoseArray received'
+def _node_table(node: dict, hands: str = 'a moving hand') -> list[str]:
+    lines = [f'Node over DDS, {hands}: depth stamp -> HandPoseArray received'
              + (f' (network threads: {node["cpu_threads"]})' if 'cpu_threads' in node else '')]
     if 'skipped' in node:
         return lines + [f'skipped: {node["skipped"]}']
     lines.append(f'{"input fps":>9} {"processed":>10} {"p50 ms":>8} {"p90 ms":>8} '
-                 f'{"p99 ms":>8}')
+                 f'{"p99 ms":>8} {"hands":>6}')
     for rate, row in node['rates'].items():
-        lines.append(f'{rate:>9} {row["processed_fraction"]:10.1%} {_percentile_cells(row)}')
+        lines.append(f'{rate:>9} {row["processed_fraction"]:10.1%} {_percentile_cells(row)} '
+                     f'{row.get("mean_hands", 0.0):6.2f}')
     return lines
 
 
@@ -564,6 +568,11 @@ def run_bench(args: argparse.Namespace, settings: BenchSettings,
             results['node'] = (ros.bench_node(pose_path, center_path, device, moving, settings,
                                               args.threads or 0) if ros else
                                {'skipped': NO_ROS})
+            results['node_two_hands'] = (
+                ros.bench_node(pose_path, center_path, device,
+                               moving_frames(settings.motion_frames, hands=2), settings,
+                               args.threads or 0, TWO_HAND_NODE_RATES_FPS)
+                if ros else {'skipped': NO_ROS})
         if 'detector' in args.stages:
             results['detector'] = bench_detector(settings, pathlib.Path(folder))
     if 'render' in args.stages:

@@ -94,7 +94,7 @@ def shipped_detector() -> HandDetector:
 
 
 def estimator(networks, **config) -> HandPoseEstimator:
-    """Return an estimator (the shipped detector) of one hand per frame unless ``config`` says."""
+    """Build an estimator on the shipped detector, of one hand per frame unless told."""
     return HandPoseEstimator(*networks, EstimatorConfig(**{'max_hands': 1, **config}),
                              shipped_detector())
 

@@ -29,6 +29,7 @@ from jgr_ros.ros.conversions import (
 )
 from jgr_ros.ros.hand_pose_node import HandPoseNode
 from jgr_ros.synthetic.generator import SyntheticFrame
+import numpy as np
 import rclpy
 from rclpy.executors import SingleThreadedExecutor
 from rclpy.parameter import Parameter
@@ -49,7 +50,7 @@ def build_message(frame: HandPoseFrame, estimator: HandPoseEstimator) -> HandPos
 
 def bench_node(pose_path: pathlib.Path, center_path: pathlib.Path, device: torch.device,
                frames: list[SyntheticFrame], settings: BenchSettings,
-               cpu_threads: int = 0) -> dict:
+               cpu_threads: int = 0, rates_fps: tuple[int, ...] = NODE_RATES_FPS) -> dict:
     """
     Feed hand_pose_node at each input rate in turn; latency and processed fraction per rate.
 
@@ -61,7 +62,7 @@ def bench_node(pose_path: pathlib.Path, center_path: pathlib.Path, device: torch
             rig.wait_until_ready()
             return {'cpu_threads': torch.get_num_threads(),   # as the node set them
                     'rates': {str(rate_fps): rig.measure(rate_fps, settings.node_duration_s)
-                              for rate_fps in NODE_RATES_FPS}}
+                              for rate_fps in rates_fps}}
     finally:
         torch.set_num_threads(threads)
 
@@ -102,6 +103,7 @@ class NodeRig:
                                                    qos_profile_sensor_data)
         self._io.create_subscription(HandPoseArray, 'hand_poses', self._on_hands, 10)
         self._received_ns: dict[int, int] = {}
+        self._hands: dict[int, int] = {}   # hands per answer, by stamp
         self._messages = []
         for frame in frames:
             header = Header(frame_id=FRAME_ID)
@@ -140,9 +142,11 @@ class NodeRig:
         time.sleep(self.DRAIN_S)
         latencies_s = [(self._received_ns[stamp] - stamp) / 1e9 for stamp in sent_ns
                        if stamp in self._received_ns]
+        hands = [self._hands[stamp] for stamp in sent_ns if stamp in self._hands]
         return {**(summary_ms(latencies_s) if latencies_s else {}),
                 'processed_fraction': round(len(latencies_s) / len(sent_ns), 3),
-                'published': len(sent_ns), 'processed': len(latencies_s)}
+                'published': len(sent_ns), 'processed': len(latencies_s),
+                'mean_hands': round(float(np.mean(hands)), 2) if hands else 0.0}
 
     def publish(self, rate_fps: float, count: int) -> list[int]:
         """Publish ``count`` frames (camera_info, then depth) at ``rate_fps``; their stamps."""
@@ -162,6 +166,7 @@ class NodeRig:
     def _on_hands(self, msg) -> None:
         now_ns = self._io.get_clock().now().nanoseconds
         self._received_ns.setdefault(stamp_ns(msg.header.stamp), now_ns)
+        self._hands.setdefault(stamp_ns(msg.header.stamp), len(msg.hands))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -5,10 +5,10 @@ Golden outputs of the shipped networks, stored beside their weights (models/gold
 The inputs are fixed: crops at the true hand centre of the first frames of today's synthetic
 test set (JGR-P2O), crops around a displaced centre (the centre refiner) and the first frames
 of the detector's two-hand set (the hand detector: its outputs on every fourth cell), all
-rendered deterministically. A test recomputes the outputs with the eager fp32 networks and compares them
-to 1e-4, so a change anywhere between the weights and the numbers (a refactor of the model, of
-its loading, of cropping) cannot pass unnoticed. When the weights change on purpose, write the
-file again:
+rendered deterministically. A test recomputes the outputs with the eager fp32 networks and
+compares them to 1e-4, so a change anywhere between the weights and the numbers (a refactor of
+the model, of its loading, of cropping) cannot pass unnoticed. When the weights change on
+purpose, write the file again:
 
     python -m jgr_ros.training.golden_outputs --write
 """

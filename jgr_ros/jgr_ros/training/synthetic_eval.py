@@ -28,8 +28,8 @@ from dataclasses import dataclass
 import json
 import pathlib
 
-from jgr_ros.networks import CenterRefiner, PoseModel
 from jgr_ros.localization import Localizer
+from jgr_ros.networks import CenterRefiner, PoseModel
 from jgr_ros.pipeline import DETECTORS, EstimatorConfig, HandPoseEstimator, load_detector
 from jgr_ros.synthetic.scene import SyntheticConfig
 from jgr_ros.training.datasets import LabelledFrame, SyntheticFrames
@@ -138,7 +138,7 @@ def add_localiser_arguments(parser: argparse.ArgumentParser) -> None:
                         help='centre refinements after a search (default: '
                              f'{defaults.refine_iterations})')
     parser.add_argument('--recentre-iterations', type=int, default=defaults.recentre_iterations,
-                        help='pose passes again around the joints\' centre after a search '
+                        help="pose passes again around the joints' centre after a search "
                              f'(default: {defaults.recentre_iterations})')
 
 

@@ -74,8 +74,9 @@ def main(argv: list[str] | None = None) -> int:
         args.model, args.center_model, 'cpu', localiser_config(args, tracking=False, max_hands=1),
         detector_model_path=args.detector_model)
     following = searching.reconfigured(localiser_config(args, max_hands=1))
-    results = {'detector': args.detector, 'world': args.world, 'videos': args.videos, 'seconds': args.seconds,
-               'rate_hz': args.rate_hz, 'speed_m_s': args.speed_m_s, 'camera': CAMERA_PRESET,
+    results = {'detector': args.detector, 'world': args.world, 'videos': args.videos,
+               'seconds': args.seconds, 'rate_hz': args.rate_hz, 'speed_m_s': args.speed_m_s,
+               'camera': CAMERA_PRESET,
                'search': evaluate_mode(searching, videos),
                'tracking': evaluate_mode(following, videos)}
     text = json.dumps(results, indent=1)
