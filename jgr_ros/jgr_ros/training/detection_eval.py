@@ -16,12 +16,14 @@ Sets (none ever trained on; the detector trains on seeds from 5,000,000, validat
 A detected centre (back-projected from the detector's u, v and depth) matches a hand within
 :data:`MATCH_MM` (each detection one hand, nearest pairs first). Recall = matched hands / hands,
 precision = matched detections / detections; the centre error of a hand is the distance to
-its nearest detection (a missed hand: infinite), also after the centre refiner (two
-iterations, as the pipeline searches). The PNG shows the fraction of hands found within each
-distance.
+its nearest detection (a missed hand: infinite). The same numbers are measured for the hands
+the whole pipeline reports (default settings, tracking off, two hands at most: the detector,
+then JGR-P2O, recentred once on its own joints; a hand's centre is that of its joints). The
+PNG shows the fraction of hands found within each distance.
 
     python -m jgr_ros.training.detection_eval --out-dir docs
-    python -m jgr_ros.training.detection_eval --frames 200 --model runs/hand_detector/model.pt
+    python -m jgr_ros.training.detection_eval --frames 200 \
+        --detector-model runs/hand_detector/model.pt
 """
 import argparse
 from dataclasses import dataclass
@@ -30,7 +32,9 @@ import pathlib
 
 from jgr_ros.camera import CameraModel
 from jgr_ros.detector import DetectorConfig, HandDetector
-from jgr_ros.networks import CenterRefiner
+from jgr_ros.detector_net import decode_centers, detector_input
+from jgr_ros.networks import CenterRefiner, PoseModel
+from jgr_ros.pipeline import EstimatorConfig, HandPoseEstimator
 from jgr_ros.skeletons import get_skeleton
 from jgr_ros.synthetic.cameras import get_camera_preset
 from jgr_ros.synthetic.generator import SyntheticHandGenerator
@@ -43,7 +47,6 @@ import numpy as np
 MATCH_MM = 30.0
 UNLABELLED_RADIUS_MM = 60.0
 MAX_HANDS = 2
-REFINE_ITERATIONS = 2
 CURVE_MM = np.arange(0.0, 101.0, 1.0)
 SCORE_SWEEP = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
 _MANO = get_skeleton('mano21')
@@ -124,16 +127,15 @@ class SetTally:
     both_found: int = 0
     empty_frames: int = 0
     errors_mm: list = None
-    refined_errors_mm: list = None
     sweep: dict = None
 
     def __post_init__(self):
-        self.errors_mm, self.refined_errors_mm = [], []
+        self.errors_mm = []
         self.sweep = {score: {'matched': 0, 'detections': 0} for score in SCORE_SWEEP}
 
 
 def tally_frame(tally: SetTally, frame: DetectionFrame, detections: np.ndarray,
-                refined_mm: np.ndarray, min_score: float) -> None:
+                min_score: float) -> None:
     """Add one frame's detections (K, 4: u, v, depth, score; best first) to ``tally``."""
     found_mm = frame.camera.back_project_uvd(detections[:, :3]).reshape(-1, 3)
     labelled = ~_near_any(found_mm, frame.unlabelled_mm, UNLABELLED_RADIUS_MM)
@@ -145,7 +147,6 @@ def tally_frame(tally: SetTally, frame: DetectionFrame, detections: np.ndarray,
     tally.frames += 1
     tally.hands += len(frame.centers_mm)
     tally.errors_mm += nearest_mm(frame.centers_mm, found_mm[kept]).tolist()
-    tally.refined_errors_mm += nearest_mm(frame.centers_mm, refined_mm[kept]).tolist()
     tally.empty_frames += int(not kept.any())
     if len(frame.centers_mm) == 2:
         tally.two_hand_frames += 1
@@ -165,15 +166,13 @@ def summary(tally: SetTally, min_score: float) -> dict:
                 'precision': (counts['matched'] / counts['detections']
                               if counts['detections'] else None),
                 'detections': counts['detections']}
-    errors, refined = np.array(tally.errors_mm), np.array(tally.refined_errors_mm)
+    errors = np.array(tally.errors_mm)
     at_threshold = tally.sweep.get(min_score)
     return {
         'frames': tally.frames, 'hands': tally.hands, 'min_score': min_score,
         **(rates(at_threshold) if at_threshold else {}),
         'median_center_error_mm': float(np.median(errors)) if len(errors) else None,
-        'median_refined_center_error_mm': float(np.median(refined)) if len(refined) else None,
         'within_30mm': float(np.mean(errors <= MATCH_MM)) if len(errors) else None,
-        'refined_within_30mm': float(np.mean(refined <= MATCH_MM)) if len(refined) else None,
         'two_hand_frames': tally.two_hand_frames,
         'both_hands_found': (tally.both_found / tally.two_hand_frames
                              if tally.two_hand_frames else None),
@@ -182,38 +181,40 @@ def summary(tally: SetTally, min_score: float) -> dict:
     }
 
 
-def evaluate_set(detector: HandDetector, refiner: CenterRefiner, frames) -> SetTally:
-    """Run the detector (keeping every peak down to the sweep's lowest score) on ``frames``."""
-    tally = SetTally()
-    min_score = detector.config.min_score
-    detector.config.min_score = min(SCORE_SWEEP)
-    try:
-        for frame in frames:
-            detections = detector.detect(frame.depth_mm, MAX_HANDS)
-            found_mm = frame.camera.back_project_uvd(detections[:, :3]).reshape(-1, 3)
-            refined_mm = np.array([refiner.refine(frame.depth_mm, frame.camera, center_mm,
-                                                  REFINE_ITERATIONS)
-                                   for center_mm in found_mm]).reshape(-1, 3)
-            tally_frame(tally, frame, detections, refined_mm, min_score)
-    finally:
-        detector.config.min_score = min_score
-    return tally
+def evaluate_set(detector: HandDetector, estimator: HandPoseEstimator,
+                 frames) -> dict[str, SetTally]:
+    """Tally the detector (every peak down to the sweep's lowest score) and the pipeline."""
+    tallies = {'detector': SetTally(), 'pipeline': SetTally()}
+    for frame in frames:
+        output = detector.infer(detector_input(frame.depth_mm)[None])[0]
+        peaks = decode_centers(output, frame.depth_mm.shape, MAX_HANDS, min(SCORE_SWEEP))
+        tally_frame(tallies['detector'], frame, peaks, detector.config.min_score)
+        tally_frame(tallies['pipeline'], frame, pipeline_hands(estimator, frame),
+                    min(SCORE_SWEEP))
+    return tallies
+
+
+def pipeline_hands(estimator: HandPoseEstimator, frame: DetectionFrame) -> np.ndarray:
+    """(K, 4) hands the pipeline reports: u, v, depth of their joints' centre, and score."""
+    hands = estimator.estimate(frame.depth_mm, frame.camera).hands
+    centers_mm = np.array([_MANO.hand_center(hand.joints_mm) for hand in hands]).reshape(-1, 3)
+    uvd = frame.camera.project_uvd(centers_mm).reshape(-1, 3)
+    return np.column_stack([uvd, [hand.score for hand in hands]]).astype(np.float32)
 
 
 def plot_curves(tallies: dict, path: pathlib.Path, title: str) -> None:
-    """Fraction of hands whose nearest detection is within each distance, raw and refined."""
+    """Fraction of hands whose nearest detection is within each distance: detector, pipeline."""
     figure = Figure(figsize=(9.0, 6.5), dpi=120, layout='constrained')
     axes = figure.add_subplot()
     colors = colormaps['tab10'].colors
-    for index, (name, tally) in enumerate(tallies.items()):
-        if not tally.hands:
+    for index, (name, by_stage) in enumerate(tallies.items()):
+        if not by_stage['detector'].hands:
             continue
-        for errors, style, label in ((tally.errors_mm, '-', 'detector'),
-                                     (tally.refined_errors_mm, '--', 'refined')):
-            errors = np.asarray(errors)
+        for stage, style in (('detector', '-'), ('pipeline', '--')):
+            errors = np.asarray(by_stage[stage].errors_mm)
             axes.plot(CURVE_MM, 100.0 * np.mean(errors[:, None] <= CURVE_MM, axis=0),
                       color=colors[index], linestyle=style, linewidth=1.8,
-                      label=f'{name}, {label} (median {np.median(errors):.1f} mm)')
+                      label=f'{name}, {stage} (median {np.median(errors):.1f} mm)')
     axes.axvline(MATCH_MM, color='grey', linewidth=0.8)
     axes.set(title=title, xlim=(0, CURVE_MM[-1]), ylim=(0, 100),
              xlabel='distance from the true hand centre t (mm)',
@@ -225,7 +226,8 @@ def plot_curves(tallies: dict, path: pathlib.Path, title: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('--model', help='hand-detector model file (default: shipped)')
+    parser.add_argument('--detector-model', help='hand-detector model file (default: shipped)')
+    parser.add_argument('--model', help='JGR-P2O model file (default: shipped)')
     parser.add_argument('--center-model', help='centre-refinement model file (default: shipped)')
     parser.add_argument('--sets', default=','.join(SETS),
                         help=f'comma-separated sets: {", ".join(SETS)} (default: all)')
@@ -239,18 +241,23 @@ def main(argv: list[str] | None = None) -> int:
     if set(names) - set(SETS):
         parser.error(f'unknown sets {sorted(set(names) - set(SETS))}; known: {", ".join(SETS)}')
     config = DetectorConfig() if args.min_score is None else DetectorConfig(args.min_score)
-    detector = HandDetector(args.model, device='cpu', config=config)
-    refiner = CenterRefiner(args.center_model, device='cpu')
-    tallies = {name: evaluate_set(detector, refiner, SETS[name](args.frames)) for name in names}
-    results = {'model': str(detector.path), 'match_mm': MATCH_MM,
-               'sets': {name: summary(tally, config.min_score) for name, tally in tallies.items()}}
+    detector = HandDetector(args.detector_model, device='cpu', config=config)
+    estimator = HandPoseEstimator(PoseModel(args.model, device='cpu'),
+                                  CenterRefiner(args.center_model, device='cpu'),
+                                  EstimatorConfig(tracking=False, max_hands=MAX_HANDS), detector)
+    tallies = {name: evaluate_set(detector, estimator, SETS[name](args.frames)) for name in names}
+    results = {'model': str(detector.path), 'match_mm': MATCH_MM, 'sets': {
+        name: {'detector': summary(by_stage['detector'], config.min_score),
+               'pipeline': summary(by_stage['pipeline'], min(SCORE_SWEEP))}
+        for name, by_stage in tallies.items()}}
     text = json.dumps(results, indent=1)
     print(text)
     if args.out_dir:
         args.out_dir.mkdir(parents=True, exist_ok=True)
         (args.out_dir / 'detector_results.json').write_text(text + '\n')
         plot_curves(tallies, args.out_dir / 'detector_curves.png',
-                    'Hand detector: hands found within t of their centre')
+                    'Hands found within t of their centre: detector alone (solid), pipeline '
+                    '(dashed)')
     return 0
 
 

@@ -1,0 +1,50 @@
+# Copyright 2026 jgr_ros contributors. MIT License.
+"""The detector evaluation: matching, the sets, and a short run with the shipped networks."""
+from jgr_ros.detector import HandDetector
+from jgr_ros.networks import CenterRefiner, PoseModel
+from jgr_ros.pipeline import EstimatorConfig, HandPoseEstimator
+from jgr_ros.training.detection_eval import (
+    evaluate_set,
+    match,
+    MATCH_MM,
+    nearest_mm,
+    SETS,
+    summary,
+)
+import numpy as np
+import pytest
+
+
+def test_matching_pairs_nearest_first_within_the_threshold_each_once():
+    hands_mm = np.array([[0.0, 0.0, 500.0], [100.0, 0.0, 500.0]])
+    found_mm = np.array([[5.0, 0.0, 500.0], [12.0, 0.0, 500.0], [100.0, 0.0, 560.0]])
+    assert match(hands_mm, found_mm) == [(0, 0)]   # the second hand's detection is 60 mm off
+    assert match(hands_mm, found_mm[1:2]) == [(0, 0)]
+    assert match(hands_mm, np.zeros((0, 3))) == []
+    np.testing.assert_allclose(nearest_mm(hands_mm, found_mm), [5.0, 60.0])
+    assert np.all(np.isinf(nearest_mm(hands_mm, np.zeros((0, 3)))))
+    assert MATCH_MM == 30.0
+
+
+def test_sets_label_their_hands():
+    (hard,) = list(SETS['hard'](1))
+    assert hard.centers_mm.shape == (1, 3) and hard.unlabelled_mm.shape[1] == 3
+    two = list(SETS['two_hands'](3))
+    assert all(len(frame.centers_mm) in (1, 2) for frame in two)
+    assert any(len(frame.centers_mm) == 2 for frame in two)
+    (empty,) = list(SETS['no_hands'](1))
+    assert empty.centers_mm.shape == (0, 3)
+
+
+@pytest.mark.slow
+def test_a_short_run_scores_detector_and_pipeline():
+    detector = HandDetector(device='cpu')
+    estimator = HandPoseEstimator(PoseModel(device='cpu'), CenterRefiner(device='cpu'),
+                                  EstimatorConfig(tracking=False), detector)
+    tallies = evaluate_set(detector, estimator, SETS['synthetic'](4))
+    for stage, threshold in (('detector', 0.3), ('pipeline', 0.1)):
+        numbers = summary(tallies[stage], threshold)
+        assert numbers['frames'] == numbers['hands'] == 4
+        assert 0.0 <= numbers['recall'] <= 1.0 and numbers['detections'] >= 1
+        assert set(numbers['sweep']) == {'0.1', '0.2', '0.3', '0.4', '0.5', '0.6', '0.7'}
+    assert summary(tallies['pipeline'], 0.1)['median_center_error_mm'] < 30.0
