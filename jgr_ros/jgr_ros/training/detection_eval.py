@@ -26,7 +26,7 @@ PNG shows the fraction of hands found within each distance.
         --detector-model runs/hand_detector/model.pt
 """
 import argparse
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 import json
 import pathlib
 
@@ -126,12 +126,9 @@ class SetTally:
     two_hand_frames: int = 0
     both_found: int = 0
     empty_frames: int = 0
-    errors_mm: list = None
-    sweep: dict = None
-
-    def __post_init__(self):
-        self.errors_mm = []
-        self.sweep = {score: {'matched': 0, 'detections': 0} for score in SCORE_SWEEP}
+    errors_mm: list[float] = field(default_factory=list)   # per hand: nearest detection
+    sweep: dict = field(default_factory=lambda: {
+        score: {'matched': 0, 'detections': 0} for score in SCORE_SWEEP})
 
 
 def tally_frame(tally: SetTally, frame: DetectionFrame, detections: np.ndarray,
