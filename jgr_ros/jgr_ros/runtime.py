@@ -2,7 +2,8 @@
 """
 How a network runs: the device, the backend (:data:`BACKENDS`) and the runner built for it.
 
-A *runner* (:func:`build_runner`) takes a batch of (B, S, S) float32 crops and returns the
+A *runner* (:func:`build_runner`) takes a batch of (B, H, W) float32 inputs, of the network's
+``input_shape`` (square crops; the hand detector's 120 x 160 frames), and returns the
 network's inference output as a NumPy array, whatever runs it: eager PyTorch, a frozen
 TorchScript graph, ONNX Runtime or replayed CUDA graphs. docs/performance.md has the
 measurements behind the ``'auto'`` choice. A CUDA device that fails at start-up falls back to
@@ -55,7 +56,7 @@ _CUDA_GRAPH_WARMUP_CALLS = 3
 # Calls after which TorchScript's profiling executor has specialised and optimised the graph.
 _TORCHSCRIPT_WARMUP_CALLS = 2
 
-# (B, S, S) float32 crops -> the network's inference output as a float32 NumPy array.
+# (B, H, W) float32 inputs (model.input_shape) -> the inference output as a float32 array.
 Runner = Callable[[np.ndarray], np.ndarray]
 
 
@@ -148,7 +149,7 @@ def fold_batch_norms(model: nn.Module) -> nn.Module:
 
 
 def _as_batch(crops: np.ndarray, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
-    """(B, S, S) NumPy crops -> (B, 1, S, S) tensor on ``device``."""
+    """(B, H, W) NumPy inputs -> (B, 1, H, W) tensor on ``device``."""
     return torch.from_numpy(crops)[:, None].to(device, dtype)
 
 
@@ -160,7 +161,7 @@ def _eager_runner(model: nn.Module, device: torch.device, dtype: torch.dtype) ->
 
 
 def _torchscript_runner(model: nn.Module, device: torch.device, dtype: torch.dtype) -> Runner:
-    example = torch.zeros(1, 1, model.input_size, model.input_size, device=device, dtype=dtype)
+    example = torch.zeros(1, 1, *model.input_shape, device=device, dtype=dtype)
     # Trace, then let the profiling executor optimise the graph before the first frame does;
     # on one thread, like the ONNX export (see _onnxruntime_runner).
     with torch.no_grad(), _torch_threads(1):
@@ -241,9 +242,9 @@ class _CudaGraphRunner:
     def __init__(self, model: nn.Module, device: torch.device, dtype: torch.dtype):
         self.device, self.dtype = device, dtype
         self.model = fold_batch_norms(model).to(device, dtype, memory_format=torch.channels_last)
-        self.input_size: int = model.input_size
+        self.input_shape: tuple[int, int] = tuple(model.input_shape)   # (height, width)
         self._graphs: dict[int, _CapturedGraph] = {}
-        self(np.zeros((1, self.input_size, self.input_size), np.float32))
+        self(np.zeros((1, *self.input_shape), np.float32))
 
     @torch.inference_mode()
     def __call__(self, crops: np.ndarray) -> np.ndarray:
@@ -261,8 +262,7 @@ class _CudaGraphRunner:
 
     def _capture(self, batch_size: int) -> _CapturedGraph:
         """Warm up on a side stream, then record the network for ``batch_size`` crops."""
-        host_input = torch.zeros((batch_size, 1, self.input_size, self.input_size),
-                                 pin_memory=True)
+        host_input = torch.zeros((batch_size, 1, *self.input_shape), pin_memory=True)
         device_input = host_input.to(self.device)
         graph = torch.cuda.CUDAGraph()
         with _cudnn_without_tf32():

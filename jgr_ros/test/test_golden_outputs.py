@@ -17,7 +17,7 @@ def stored() -> dict:
     return json.loads(golden_path().read_text())
 
 
-@pytest.mark.parametrize('backend', ['eager', 'auto'])
+@pytest.mark.parametrize('backend', ['eager', 'torchscript', 'auto'])
 def test_shipped_networks_reproduce_their_golden_outputs(stored, backend):
     outputs = compute(PoseModel(device='cpu', backend=backend),
                       CenterRefiner(device='cpu', backend=backend),
