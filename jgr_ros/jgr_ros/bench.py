@@ -51,6 +51,8 @@ import cv2
 from jgr_ros.camera import CameraModel
 from jgr_ros.center_net import CenterRefineNet
 from jgr_ros.depth import decode_depth, encode_depth
+from jgr_ros.detector import DEFAULT_DETECTOR_MODEL, HandDetector
+from jgr_ros.detector_net import decode_centers, detector_input, HandDetectorNet
 from jgr_ros.errors import InputError
 from jgr_ros.model import JGRP2O
 from jgr_ros.model_file import ModelInfo, save_model
@@ -67,6 +69,7 @@ from jgr_ros.synthetic.cameras import get_camera_preset
 from jgr_ros.synthetic.generator import SyntheticFrame, SyntheticHandGenerator
 from jgr_ros.synthetic.motion import motion_frames, MotionConfig
 from jgr_ros.synthetic.scene import SyntheticConfig
+from jgr_ros.training.detection import detector_world
 import numpy as np
 import torch
 
@@ -488,9 +491,6 @@ def _names(allowed: tuple[str, ...]) -> Callable[[str], tuple[str, ...]]:
 
 def bench_detector(settings: BenchSettings, folder: pathlib.Path) -> dict:
     """Per-part times (ms) of the hand detector on two-hand 640x480 frames, one CPU thread."""
-    from jgr_ros.detector import DEFAULT_DETECTOR_MODEL, HandDetector
-    from jgr_ros.detector_net import decode_centers, detector_input, HandDetectorNet
-    from jgr_ros.training.detection import detector_world
     generator = SyntheticHandGenerator(get_camera_preset(CAMERA_PRESET), detector_world(1.0))
     frames = [generator.frame(seed).depth_mm for seed in RENDER_SEEDS[:settings.num_frames]]
     path = shipped_model_path(DEFAULT_DETECTOR_MODEL)

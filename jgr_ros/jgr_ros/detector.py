@@ -5,7 +5,7 @@ The learned hand localiser: :class:`HandDetector` finds every hand in a depth fr
 It runs the detector network (:mod:`jgr_ros.detector_net`) on the whole frame, resized to
 160 x 120, through the same backends as the other networks (ONNX Runtime on the CPU, CUDA
 graphs on a GPU), and turns its peaks into hand centres in the camera frame (mm) with a score.
-The pipeline then refines each centre and crops it for JGR-P2O, like a rule-based detection.
+The pipeline crops each centre for JGR-P2O, like a rule-based detection.
 """
 from dataclasses import dataclass
 import pathlib
@@ -14,9 +14,7 @@ from jgr_ros.camera import CameraModel
 from jgr_ros.detector_net import decode_centers, detector_input
 from jgr_ros.errors import InputError
 from jgr_ros.localization import HandDetection, HandDetections
-from jgr_ros.model_file import load_model
-from jgr_ros.networks import shipped_model_path
-from jgr_ros.runtime import build_runner, resolve_backend, select_device
+from jgr_ros.networks import LoadedNetwork
 import numpy as np
 
 DEFAULT_DETECTOR_MODEL = 'hand_detector_mano21.pt'
@@ -39,18 +37,13 @@ class DetectorConfig:
             raise InputError(f'detection min_score must be in (0, 1), got {self.min_score}')
 
 
-class HandDetector:
+class HandDetector(LoadedNetwork):
     """The hand-detector network with its model file, as a localiser of up to N hands."""
 
     def __init__(self, path: str | pathlib.Path | None = None, device: str = 'auto',
                  backend: str = 'auto', config: DetectorConfig | None = None):
         """Load the model file (None: the shipped default); it runs in fp32 on ``backend``."""
-        self.path = pathlib.Path(path) if path else shipped_model_path(DEFAULT_DETECTOR_MODEL)
-        self.device = select_device(device)
-        self.backend = resolve_backend(backend, self.device)
-        self.model, self.info = load_model(self.path, expected_kind='hand_detector',
-                                           device=self.device)
-        self._run = build_runner(self.backend, self.model, self.device, model_path=self.path)
+        super().__init__(path, DEFAULT_DETECTOR_MODEL, 'hand_detector', device, backend)
         self.config = config or DetectorConfig()
 
     def infer(self, frames: np.ndarray) -> np.ndarray:

@@ -44,7 +44,24 @@ def check_crops(crops: np.ndarray, size: int) -> np.ndarray:
     return crops
 
 
-class PoseModel:
+class LoadedNetwork:
+    """
+    A network loaded from its model file, ready to run on a backend.
+
+    ``path`` None means the shipped file ``default_name``; the file must hold a ``kind``
+    network. Sets ``path``, ``device``, ``backend``, ``model``, ``info`` and the runner.
+    """
+
+    def __init__(self, path: str | pathlib.Path | None, default_name: str, kind: str,
+                 device: str = 'auto', backend: str = 'auto', dtype: torch.dtype = torch.float32):
+        self.path = pathlib.Path(path) if path else shipped_model_path(default_name)
+        self.device = select_device(device)
+        self.backend = resolve_backend(backend, self.device)
+        self.model, self.info = load_model(self.path, expected_kind=kind, device=self.device)
+        self._run = build_runner(self.backend, self.model, self.device, dtype, self.path)
+
+
+class PoseModel(LoadedNetwork):
     """JGR-P2O with the crop conventions (layout, cube, input size) of its model file."""
 
     def __init__(self, path: str | pathlib.Path | None = None, device: str = 'auto',
@@ -55,13 +72,9 @@ class PoseModel:
         ``half`` runs fp16 (CUDA; not onnxruntime): its joints move 0.17-0.6 mm from the fp32
         model's on hand crops (docs/performance.md), so it is opt-in.
         """
-        self.path = pathlib.Path(path) if path else shipped_model_path(DEFAULT_POSE_MODEL)
-        self.device = select_device(device)
-        self.backend = resolve_backend(backend, self.device)
-        self.model, self.info = load_model(self.path, expected_kind='jgr_p2o', device=self.device)
+        super().__init__(path, DEFAULT_POSE_MODEL, 'jgr_p2o', device, backend,
+                         torch.float16 if half else torch.float32)
         self.half = half
-        self._run = build_runner(self.backend, self.model, self.device,
-                                 torch.float16 if self.half else torch.float32, self.path)
         self.skeleton: Skeleton = get_skeleton(self.info.skeleton)
         self.cube_mm: float = self.info.cube_mm
         self.input_size: int = self.info.input_size
@@ -82,18 +95,13 @@ class PoseModel:
         return np.stack([crop_to_camera(joints, crop, camera) for joints, crop in zip(uvz, crops)])
 
 
-class CenterRefiner:
+class CenterRefiner(LoadedNetwork):
     """The DeepPrior++-style centre-refinement network with its model file's cube."""
 
     def __init__(self, path: str | pathlib.Path | None = None, device: str = 'auto',
                  backend: str = 'auto'):
         """Load the model file (None: the shipped default); it runs in fp32 on ``backend``."""
-        self.path = pathlib.Path(path) if path else shipped_model_path(DEFAULT_CENTER_MODEL)
-        self.device = select_device(device)
-        self.backend = resolve_backend(backend, self.device)
-        self.model, self.info = load_model(self.path, expected_kind='center_refine',
-                                           device=self.device)
-        self._run = build_runner(self.backend, self.model, self.device, model_path=self.path)
+        super().__init__(path, DEFAULT_CENTER_MODEL, 'center_refine', device, backend)
         self.cube_mm: float = self.info.cube_mm
         self.input_size: int = self.info.input_size
 

@@ -38,7 +38,7 @@ from jgr_ros.pipeline import EstimatorConfig, HandPoseEstimator
 from jgr_ros.skeletons import get_skeleton
 from jgr_ros.synthetic.cameras import get_camera_preset
 from jgr_ros.synthetic.generator import SyntheticHandGenerator
-from jgr_ros.training.detection import detector_world, HandFrames
+from jgr_ros.training.detection import detector_world, HandFrames, HandsFrame
 from jgr_ros.training.synthetic_eval import TEST_SETS
 from matplotlib import colormaps
 from matplotlib.figure import Figure
@@ -70,8 +70,8 @@ def pose_set_frames(name: str, count: int | None):
                   for camera in test_set.cameras]
     for seed in test_set.seeds[:count]:
         frame = generators[seed % len(generators)].frame(seed)
-        yield DetectionFrame(frame.depth_mm.astype(np.float32), frame.camera,
-                             _MANO.hand_center(frame.all_joints_mm.transpose(1, 0, 2)),
+        hands = HandsFrame(frame.depth_mm.astype(np.float32), frame.camera, frame.all_joints_mm)
+        yield DetectionFrame(hands.depth_mm, hands.camera, hands.centers_mm,
                              frame.unlabelled_hand_centers_mm)
 
 

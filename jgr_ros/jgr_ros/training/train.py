@@ -24,13 +24,13 @@ import time
 
 from jgr_ros.center_net import center_refine_loss, CenterRefineNet
 from jgr_ros.crop import crop_to_camera
-from jgr_ros.detector_net import decode_centers, detector_loss, HandDetectorNet
+from jgr_ros.detector_net import decode_centers, detector_input, detector_loss, HandDetectorNet
 from jgr_ros.model import jgr_p2o_loss, JGRP2O, l2_regularization
 from jgr_ros.model_file import INPUT_SIZES, load_model, ModelInfo, save_model
 from jgr_ros.skeletons import get_skeleton
 from jgr_ros.training import sources
 from jgr_ros.training.datasets import CenterSamples, LabelledFrame, PoseSamples
-from jgr_ros.training.detection import detector_sample, DetectorSamples, HandsFrame
+from jgr_ros.training.detection import DetectorSamples, HandsFrame
 from jgr_ros.training.samples import (
     AugmentationConfig,
     CropTransform,
@@ -283,8 +283,8 @@ class Trainer:
 
     def _detection_error_mm(self, frame: HandsFrame) -> float:
         """Mean over hands and false detections of the 3-D centre error, each capped."""
-        frame_input, _ = detector_sample(frame, mirror=False)
-        output = self.model.infer(torch.from_numpy(frame_input)[None].to(self.device))[0]
+        frame_input = torch.from_numpy(detector_input(frame.depth_mm))[None, None]
+        output = self.model.infer(frame_input.to(self.device))[0]
         found = decode_centers(output.cpu().numpy(), frame.depth_mm.shape, max_hands=2,
                                min_score=VALIDATION_MIN_SCORE)
         found_mm = frame.camera.back_project_uvd(found[:, :3]).reshape(-1, 3)
