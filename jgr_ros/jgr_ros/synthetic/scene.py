@@ -232,9 +232,14 @@ def sample_scene(rng: np.random.Generator, camera: CameraModel, config: Syntheti
         clutter += _distractor(hands, joints_m, rng)
     unlabelled_hands = []   # centres of 'hand' negatives: a detector's test must know them
     if _chance(rng, config.negative_probability):
-        drawn = []
+        drawn = []   # the unlabelled hand, if the negative is one
+
+        def other_hand(negative_rng: np.random.Generator) -> SphereMesh:
+            drawn.append(_other_hand(negative_rng, config))
+            return drawn[-1]
+
         negative = hard_negative(str(rng.choice(config.negatives)), hands, joints_m, camera, rng,
-                                 lambda r: drawn.append(_other_hand(r, config)) or drawn[0])
+                                 other_hand)
         clutter += [negative] if negative is not None else []
         if drawn and negative is not None:
             # The hand was drawn centred at the origin and only translated into place.
