@@ -173,8 +173,8 @@ def test_bench_measures_every_number_it_promises():
         assert set(row['batched']) == {'8', '32'} and min(row['batched'].values()) > 0
         assert row['max_error_mm'] < TOLERANCE_MM
     search, tracking = results['pipeline']['search'], results['pipeline']['tracking']
-    # A searched frame: the detector, then crops and the pose network (twice: recentred); a
-    # followed one: the centre network once, no search.
+    # A searched frame: the detector, then crops and the pose network (three times: recentred
+    # twice); a followed one: the centre network once, no search.
     for mode, stages in ((search, ('decode', 'localize', 'crop', 'infer', 'back_project')),
                          (tracking, ('decode', 'refine', 'crop', 'infer', 'back_project'))):
         for stage in stages + ('total',):

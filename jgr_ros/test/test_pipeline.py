@@ -249,7 +249,7 @@ def test_two_hands_are_estimated_in_one_batch_best_first_with_own_tracks(network
         localizer.centers_mm = true_centers_mm(frame)
         pose_model.batch_sizes.clear()
         result = hands.estimate(frame.depth_mm, frame.camera)
-        assert pose_model.batch_sizes == [2, 2]    # both crops in one call, then recentred
+        assert pose_model.batch_sizes == [2, 2, 2]   # both crops in one call, recentred twice
         assert len(result.hands) == 2 and not result.tracked
         assert result.hands[0].score >= result.hands[1].score
         errors_mm += errors_by_true_hand_mm(result, frame)
