@@ -9,11 +9,14 @@ gesture mistake. An :class:`~jgr_ros.mlp.Mlp` maps them to the renderer's gestur
 ``none`` (any other hand pose); it is fitted on the pose network's own predictions for rendered
 frames (``python -m jgr_ros.gesture_training``), so it knows the network's errors.
 
-:class:`GestureDebouncer` turns per-frame guesses into a steady label. Each frame supports one
-label: its most probable one if at least ``min_confidence`` probable, else the reported gesture
-while that keeps at least ``keep_confidence`` (hysteresis), else ``none``. The reported label
-changes once another has had the support of ``min_frames`` frames in a row, so one stray frame
-never flips it and a real change shows after ``min_frames`` frames.
+:class:`GestureDebouncer` turns per-frame probabilities into a steady label. It averages each
+label's probability over the track's last ``min_frames`` frames (one noisy frame is outvoted,
+not a veto) and reports nothing before it has that many. The reported label becomes the
+average's most probable one once that reaches ``min_confidence``; the reported gesture stays
+while its average keeps at least ``keep_confidence`` (hysteresis), else it falls back to
+``none``. So one stray frame never flips the label, and a real change shows within
+``min_frames`` frames. (Requiring ``min_frames`` frames in a row, each confident on its own,
+reported no gesture on many held gestures: one noisy frame in three broke the run.)
 """
 from dataclasses import dataclass
 
@@ -68,11 +71,11 @@ class GestureClassifier:
 
 @dataclass(frozen=True)
 class DebounceConfig:
-    """When a per-frame guess becomes the reported gesture, and for how long it stays."""
+    """When the per-frame probabilities make a reported gesture, and for how long it stays."""
 
-    min_frames: int = 3             # frames in a row a new label needs before it is reported
-    min_confidence: float = 0.6     # a frame supports its best guess if at least this probable
-    keep_confidence: float = 0.3    # ... else the reported gesture while at least this probable
+    min_frames: int = 3             # frames averaged; nothing is reported before this many
+    min_confidence: float = 0.6     # a new label needs at least this average probability
+    keep_confidence: float = 0.3    # the reported one stays while its average is this high
 
     def __post_init__(self) -> None:
         """Reject settings that cannot work (InputError)."""
@@ -91,27 +94,20 @@ class GestureDebouncer:
         """Start with no gesture reported."""
         self.labels, self.config = labels, config
         self.reported = GestureGuess(NO_GESTURE, 0.0)
-        self._candidate, self._candidate_frames = NO_GESTURE, 0
+        self._recent: list[np.ndarray] = []   # the last min_frames frames' probabilities
 
     def update(self, probabilities: np.ndarray) -> GestureGuess:
         """Take one frame's probabilities (over :attr:`labels`); return the reported gesture."""
-        candidate = self._candidate_of(probabilities)
-        if candidate == self._candidate:
-            self._candidate_frames += 1
-        else:
-            self._candidate, self._candidate_frames = candidate, 1
+        self._recent = [*self._recent, np.asarray(probabilities, np.float64)][
+            -self.config.min_frames:]
+        if len(self._recent) < self.config.min_frames:
+            return self.reported
+        average = np.mean(self._recent, axis=0)
+        best = int(np.argmax(average))
         reported = self.reported.label
-        if candidate != reported and self._candidate_frames >= self.config.min_frames:
-            reported = candidate
-        self.reported = GestureGuess(reported, float(probabilities[self.labels.index(reported)]))
+        if self.labels[best] != reported and average[best] >= self.config.min_confidence:
+            reported = self.labels[best]
+        elif average[self.labels.index(reported)] < self.config.keep_confidence:
+            reported = NO_GESTURE
+        self.reported = GestureGuess(reported, float(average[self.labels.index(reported)]))
         return self.reported
-
-    def _candidate_of(self, probabilities: np.ndarray) -> str:
-        """Return the label a frame supports (see the module's docstring)."""
-        best = int(np.argmax(probabilities))
-        if probabilities[best] >= self.config.min_confidence:
-            return self.labels[best]
-        reported = self.reported.label
-        if probabilities[self.labels.index(reported)] >= self.config.keep_confidence:
-            return reported
-        return NO_GESTURE

@@ -74,11 +74,17 @@ def test_hysteresis_keeps_a_fading_gesture_and_drops_a_gone_one():
     # Below min_confidence but above keep_confidence: kept.
     assert reported(debouncer, [('fist', 0.45)] * 5) == ['fist'] * 5
     # Another gesture wins confidently while the fist keeps 0.35 > 0.3: the fist stays until
-    # the new one has held for min_frames.
+    # the new one's average over min_frames frames reaches min_confidence.
     mixed = np.array([0.35, 0.65, 0.0])
     assert [debouncer.update(mixed).label for _ in range(2)] == ['fist', 'open_palm']
     # No confident guess and the open palm below keep_confidence: 'none' after min_frames.
     assert reported(debouncer, [('fist', 0.5)] * 2) == ['open_palm', 'none']
+
+
+def test_one_noisy_frame_is_outvoted_not_a_veto():
+    debouncer = GestureDebouncer(LABELS, DebounceConfig(min_frames=3))
+    frames = [('fist', 0.9), ('open_palm', 0.7), ('fist', 0.9), ('fist', 0.9)]
+    assert reported(debouncer, frames) == ['none', 'none', 'fist', 'fist']
 
 
 def test_one_stray_frame_does_not_switch():

@@ -57,12 +57,13 @@ HAND_STATE_PARAMETERS = (
     ParameterSpec('hand_classifiers', '', 'gesture and handedness classifier file (.npz); '
                   'empty: the shipped jgr_ros/models/hand_classifiers_mano21.npz',
                   read_only=True),
-    ParameterSpec('gesture_min_frames', _DEBOUNCE.min_frames, 'frames in a row a new gesture '
-                  '(or no gesture) must be supported before it is reported', (1, 100)),
-    ParameterSpec('gesture_min_confidence', _DEBOUNCE.min_confidence, 'a frame supports its '
-                  'most probable gesture if at least this probable', (0.0, 1.0)),
-    ParameterSpec('gesture_keep_confidence', _DEBOUNCE.keep_confidence, 'else it supports the '
-                  'reported gesture while that is at least this probable (hysteresis; <= '
+    ParameterSpec('gesture_min_frames', _DEBOUNCE.min_frames, 'frames whose gesture '
+                  'probabilities are averaged; a track reports no gesture before this many',
+                  (1, 100)),
+    ParameterSpec('gesture_min_confidence', _DEBOUNCE.min_confidence, 'a new gesture is '
+                  'reported once its average probability reaches this', (0.0, 1.0)),
+    ParameterSpec('gesture_keep_confidence', _DEBOUNCE.keep_confidence, 'the reported gesture '
+                  'stays while its average probability is at least this (hysteresis; <= '
                   'gesture_min_confidence), else no gesture', (0.0, 1.0)),
     ParameterSpec('smooth_joints', _HAND_STATE.smooth_joints, 'publish One Euro filtered '
                   'joints on hand_poses (else the raw ones)'),

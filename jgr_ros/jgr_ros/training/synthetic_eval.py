@@ -140,12 +140,17 @@ def add_localiser_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--recentre-iterations', type=int, default=defaults.recentre_iterations,
                         help="pose passes again around the joints' centre after a search "
                              f'(default: {defaults.recentre_iterations})')
+    parser.add_argument('--tracking-refine-iterations', type=int,
+                        default=defaults.tracking_refine_iterations,
+                        help='centre refinements of a followed hand (default: '
+                             f'{defaults.tracking_refine_iterations})')
 
 
 def localiser_config(args: argparse.Namespace, **changes) -> EstimatorConfig:
     """Return the pipeline settings of :func:`add_localiser_arguments`' options."""
     return EstimatorConfig(detector=args.detector, refine_iterations=args.refine_iterations,
-                           recentre_iterations=args.recentre_iterations, **changes)
+                           recentre_iterations=args.recentre_iterations,
+                           tracking_refine_iterations=args.tracking_refine_iterations, **changes)
 
 
 def main(argv: list[str] | None = None) -> int:
