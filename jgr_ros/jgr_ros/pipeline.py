@@ -209,8 +209,8 @@ class HandPoseEstimator:
     is looked for where the network saw its centre (the mean of its centre joints, the point
     crops are built around), moved on by that centre's last frame-to-frame motion if it was
     followed then too (constant velocity), and refined ``tracking_refine_iterations`` times
-    (none by default; with the rules localiser, which can start on a forearm, one refinement
-    per frame walks off it). Such a hand needs no search of the image and one pose pass
+    (none by default; a hand the rules found on its forearm is left within a few frames with
+    or without it, test_pipeline.py). Such a hand needs no search of the image and one pose pass
     instead of three; on moving synthetic hands it is faster and about as accurate as a
     searched one (docs/performance.md). A hand stays
     followed while its crop can hold one (see :meth:`_holds_hand`) and it scores at least

@@ -168,23 +168,21 @@ def test_a_hand_in_front_of_a_wall_is_followed(networks, moving_hand):
     assert [result.tracked for result in results] == [False, True, True]
 
 
-def test_refining_followed_frames_walks_off_a_forearm_found_first(networks):
+def test_following_walks_off_a_forearm_found_first(networks):
     # Video 2 of tracking_eval: the forearm points at the camera, nearer than the hand, and the
-    # search starts on it. Followed unrefined, the network's own centre leaves it late (JGR-P2O
-    # version 1 never did); refined once per frame, it walks off within a few frames.
+    # rules' search starts on it. Followed, with or without the centre network, the crop walks
+    # off it onto the hand within a few frames (JGR-P2O version 3: frame 5 unrefined, 7 refined;
+    # version 1 never left it unrefined).
     frames = motion_frames(CAMERA, 2, 30, 30.0,
                            SyntheticConfig.narrow(distance_range_m=(0.35, 0.9)))
-    first_on_hand = {}
     for iterations in (0, 1):
         results = run(estimator(networks, tracking_refine_iterations=iterations, **RULES),
                       frames)
         assert all(result.tracked for result in results[1:])
         errors_mm = [mean_error_mm(result, frame) for result, frame in zip(results, frames)]
         assert errors_mm[0] > 150.0   # the search starts on the forearm
-        first_on_hand[iterations] = next(
-            (index for index, error in enumerate(errors_mm) if error < 40.0), len(frames))
-        last_error_mm = errors_mm[-1]
-    assert first_on_hand[1] + 3 <= first_on_hand[0] and last_error_mm < 40.0, first_on_hand
+        first_on_hand = next(index for index, error in enumerate(errors_mm) if error < 40.0)
+        assert first_on_hand <= 10 and max(errors_mm[first_on_hand:]) < 40.0, errors_mm
 
 
 def test_negative_refinement_is_refused():
