@@ -95,14 +95,8 @@ def main(argv=None):
                               'provenance': provenance}
     results['command'] = 'python tools/score_hand_classifiers.py ' + ' '.join(
         sys.argv[1:] if argv is None else argv)
-    report = pathlib.Path(args.report)
-    report.mkdir(parents=True, exist_ok=True)
-    (report / 'results.json').write_text(
-        json.dumps({**results, 'labels': gt.GESTURE_LABELS}, indent=2) + '\n')
-    gt.plot_confusion(np.array(results['confusion']), gt.GESTURE_LABELS,
-                      report / 'confusion.png',
-                      f'per frame through the pipeline, {args.eval_frames} held-out frames '
-                      f'(seeds {gt.EVAL_SEED_START}+, {args.world} world)')
+    gt.write_report(pathlib.Path(args.report), results,
+                    gt.per_frame_title(args.eval_frames, args.world))
     print(json.dumps({key: value for key, value in results.items()
                       if key not in ('confusion', 'classifiers')}, indent=1))
     return 0

@@ -153,6 +153,26 @@ def score_frames(frames: PredictedFrames, mlps: dict[str, Mlp], skeleton: Skelet
     }
 
 
+def per_frame_title(eval_frames: int, world: str) -> str:
+    """Title of the per-frame confusion matrix of ``eval_frames`` held-out frames."""
+    return (f'per frame through the pipeline, {eval_frames} held-out frames '
+            f'(seeds {EVAL_SEED_START}+, {world} world)')
+
+
+def write_report(folder: pathlib.Path, results: dict, title: str, prefix: str = '') -> None:
+    """
+    Write ``results`` and its confusion matrix to ``folder``.
+
+    ``<prefix>results.json`` gets ``results`` with the label order, ``<prefix>confusion.png``
+    the picture of ``results['confusion']`` (rows and columns: :data:`GESTURE_LABELS`).
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f'{prefix}results.json').write_text(
+        json.dumps({**results, 'labels': GESTURE_LABELS}, indent=1) + '\n')
+    plot_confusion(np.array(results['confusion']), GESTURE_LABELS,
+                   folder / f'{prefix}confusion.png', title)
+
+
 def plot_confusion(matrix: np.ndarray, labels: tuple[str, ...], path: pathlib.Path,
                    title: str) -> None:
     """Draw a confusion matrix (rows: truth, normalised per row) with its counts."""
@@ -223,12 +243,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     save_mlps(pathlib.Path(args.output), mlps, provenance)
     report = pathlib.Path(args.report)
-    report.mkdir(parents=True, exist_ok=True)
-    (report / 'results.json').write_text(json.dumps({**provenance, 'confusion': results[
-        'confusion'], 'labels': GESTURE_LABELS}, indent=2) + '\n')
-    plot_confusion(np.array(results['confusion']), GESTURE_LABELS, report / 'confusion.png',
-                   f'per frame through the pipeline, {args.eval_frames} held-out frames '
-                   f'(seeds {EVAL_SEED_START}+, {args.world} world)')
+    write_report(report, {**provenance, 'confusion': results['confusion']},
+                 per_frame_title(args.eval_frames, args.world))
     print(json.dumps({key: provenance[key] for key in ('held_out', 'handedness_test_sets')},
                      indent=2))
     print(f'wrote {args.output} and {report}/ in {time.monotonic() - started_s:.0f} s')

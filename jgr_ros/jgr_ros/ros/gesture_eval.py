@@ -24,7 +24,7 @@ import sys
 import time
 
 from jgr_msgs.msg import HandPose, HandPoseArray
-from jgr_ros.gesture_training import confusion_matrix, GESTURE_LABELS, plot_confusion
+from jgr_ros.gesture_training import confusion_matrix, GESTURE_LABELS, write_report
 from jgr_ros.gestures import NO_GESTURE
 from jgr_ros.ros.conversions import camera_info_msg, image_msg_from_depth
 from jgr_ros.ros.hand_pose_node import HandPoseNode
@@ -206,14 +206,10 @@ def main(argv: list[str] | None = None) -> int:
                'gesture_min_frames': min_frames,
                'camera': CAMERA, 'classifier': hand_node.static_info.get('hand_classifiers'),
                **summarize(scenes), 'handedness_over_moving_tracks': tracks,
-               'labels': GESTURE_LABELS, 'scene_results': scenes}
-    output = pathlib.Path(args.output)
-    output.mkdir(parents=True, exist_ok=True)
-    (output / 'gesture_results.json').write_text(json.dumps(results, indent=1) + '\n')
-    plot_confusion(np.array(results['confusion']), GESTURE_LABELS,
-                   output / 'gesture_confusion.png',
-                   f'through hand_pose_node: {args.scenes} held-out scenes, gesture after '
-                   f'{args.hold} frames')
+               'scene_results': scenes}
+    write_report(pathlib.Path(args.output), results,
+                 f'through hand_pose_node: {args.scenes} held-out scenes, gesture after '
+                 f'{args.hold} frames', prefix='gesture_')
     print(json.dumps({key: value for key, value in results.items()
                       if key not in ('scene_results', 'confusion')}, indent=1))
     return 0
