@@ -23,6 +23,10 @@ DEFAULT_DETECTOR_MODEL = 'hand_detector_mano21.pt'
 # confidence; the hard set's sweep (hand_detector_mano21.md) trades 3.3 points of recall for 7.3
 # of precision from 0.3 to 0.5.
 DEFAULT_DETECTION_SCORE = 0.5
+# Weaker peaks down to this still confirm a hand the pipeline follows (they start none): on the
+# 20 wide-world tracking videos, confirming only with hands (0.5) dropped well-followed hands
+# the detector scored lower for a few frames (video 12; docs/performance.md).
+DEFAULT_CONFIRM_SCORE = 0.3
 
 
 @dataclass
@@ -30,11 +34,15 @@ class DetectorConfig:
     """Settings of :class:`HandDetector`."""
 
     min_score: float = DEFAULT_DETECTION_SCORE   # a weaker heat-map peak is no hand
+    confirm_score: float = DEFAULT_CONFIRM_SCORE   # a weak one down to this: HandDetections.weak
 
     def __post_init__(self) -> None:
         """Reject settings that cannot work, with the setting's name in the message."""
         if not 0.0 < self.min_score < 1.0:
             raise InputError(f'detection min_score must be in (0, 1), got {self.min_score}')
+        if not 0.0 < self.confirm_score <= self.min_score:
+            raise InputError(f'detection confirm_score must be in (0, min_score], got '
+                             f'{self.confirm_score}')
 
 
 class HandDetector(LoadedNetwork):
@@ -50,24 +58,33 @@ class HandDetector(LoadedNetwork):
         """(B, 120, 160) normalised frames (detector_input) -> (B, 4, 30, 40) outputs."""
         return self._run(np.ascontiguousarray(frames, dtype=np.float32))
 
-    def detect(self, depth_mm: np.ndarray, max_hands: int) -> np.ndarray:
-        """Return (K, 4) hands: u, v (pixels), centre depth (mm), score; best first."""
+    def detect(self, depth_mm: np.ndarray, max_hands: int,
+               min_score: float | None = None) -> np.ndarray:
+        """
+        Return (K, 4) hands: u, v (pixels), centre depth (mm), score; best first.
+
+        Peaks scoring at least ``min_score`` (None: the config's) count.
+        """
         output = self.infer(detector_input(depth_mm)[None])[0]
-        return decode_centers(output, depth_mm.shape, max_hands, self.config.min_score)
+        return decode_centers(output, depth_mm.shape, max_hands,
+                              self.config.min_score if min_score is None else min_score)
 
     def locate_hands(self, depth_mm: np.ndarray, camera: CameraModel, max_hands: int,
                      priors_mm=()) -> HandDetections:
         """
         Find up to ``max_hands`` hands, best first (the network needs no ``priors_mm``).
 
+        Peaks from ``config.confirm_score`` to ``min_score`` come as the result's ``weak``.
         ``depth_mm`` must be a checked (H, W) frame of ``camera`` (the pipeline's entry checks).
         """
-        hands = self.detect(depth_mm, max_hands)
-        if not len(hands):
-            return HandDetections(reason=f'the detector found no hand scoring at least '
-                                         f'{self.config.min_score:g}')
-        centers_mm = camera.back_project_uvd(hands[:, :3]).reshape(-1, 3)
-        return HandDetections([HandDetection(found=True, reason='', center_mm=center_mm,
-                                             center_uvd=hand[:3].astype(np.float64),
-                                             score=float(hand[3]))
-                               for hand, center_mm in zip(hands, centers_mm)])
+        peaks = self.detect(depth_mm, max_hands, self.config.confirm_score)
+        centers_mm = camera.back_project_uvd(peaks[:, :3]).reshape(-1, 3)
+        detections = [HandDetection(found=True, reason='', center_mm=center_mm,
+                                    center_uvd=peak[:3].astype(np.float64), score=float(peak[3]))
+                      for peak, center_mm in zip(peaks, centers_mm)]
+        hands = [detection for detection in detections
+                 if detection.score >= self.config.min_score]
+        return HandDetections(
+            hands, '' if hands else
+            f'the detector found no hand scoring at least {self.config.min_score:g}',
+            weak=detections[len(hands):])

@@ -111,11 +111,18 @@ class HandDetection:
 
 
 class HandDetections(list):
-    """A localiser's hands (:class:`HandDetection`), best first, and why none when empty."""
+    """
+    A localiser's hands (:class:`HandDetection`), best first, and why none when empty.
 
-    def __init__(self, detections: Sequence[HandDetection] = (), reason: str = ''):
+    ``weak`` are candidates too weak to be reported as hands, but evidence that a hand the
+    pipeline follows is still there (the learned detector's weaker peaks).
+    """
+
+    def __init__(self, detections: Sequence[HandDetection] = (), reason: str = '',
+                 weak: Sequence[HandDetection] = ()):
         super().__init__(detections)
         self.reason = reason
+        self.weak = list(weak)
 
 
 class Localizer(Protocol):

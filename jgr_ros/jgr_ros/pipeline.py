@@ -84,10 +84,17 @@ class EstimatorConfig:
     # every this many frames (a new hand shows up at most this many frames late); a search
     # costs a localiser pass (1.2 ms for the rules on 640 x 480, docs/performance.md).
     search_period_frames: int = 3
+    # With the learned detector, those searches also confirm the followed hands, and run even
+    # with max_hands followed: a followed hand no detection lies within SAME_HAND_MM of in this
+    # many searches in a row is dropped, and the detections are looked at instead (a followed
+    # crop can settle on a forearm or object the hand left: 2 of 20 wide-world videos,
+    # docs/performance.md). 0: followed hands are never checked.
+    confirm_misses: int = 2
 
     def __post_init__(self) -> None:
         """Reject settings that cannot work, with the setting's name in the message."""
-        for name in ('refine_iterations', 'tracking_refine_iterations', 'recentre_iterations'):
+        for name in ('refine_iterations', 'tracking_refine_iterations', 'recentre_iterations',
+                     'confirm_misses'):
             if getattr(self, name) < 0:
                 raise InputError(f'{name} must be >= 0, got {getattr(self, name)}')
         if self.search_period_frames < 1:
@@ -116,6 +123,7 @@ class HandPoseResult:
     crop: HandCrop
     tracked: bool = False                     # followed from the previous frame's hand
     track_id: int = 0                         # HandTracker's id (0 until assigned)
+    unconfirmed: int = 0                      # searches in a row without a detection here
 
     @property
     def roi(self) -> tuple[int, int, int, int]:
@@ -245,6 +253,7 @@ class HandPoseEstimator:
         self.tracker = tracker or HandTracker(self.config.track_gate_mm)
         self.tracker.gate_mm = self.config.track_gate_mm   # a shared tracker takes our gate
         self._followed_mm: list[np.ndarray] = []     # where to look for last frame's hands
+        self._unconfirmed: list[int] = []              # and their HandPoseResult.unconfirmed
         self._last_centers_mm: list[np.ndarray] = []   # their centres, for the search
         self._camera: CameraModel | None = None        # the camera of the last frame
         self._frames_unsearched = 0                    # frames since the last search
@@ -276,7 +285,7 @@ class HandPoseEstimator:
 
     def reset_tracking(self) -> None:
         """Forget the followed hands: the next frame is searched from scratch."""
-        self._followed_mm, self._last_centers_mm = [], []
+        self._followed_mm, self._unconfirmed, self._last_centers_mm = [], [], []
 
     def estimate(self, depth_mm: np.ndarray, camera: CameraModel) -> HandPoseFrame:
         """
@@ -293,57 +302,90 @@ class HandPoseEstimator:
         watch = _Stopwatch()
         results = self._estimate_at(depth_mm, camera, self._followed_mm,
                                     self.config.tracking_refine_iterations, watch, True)
+        for hand, unconfirmed in zip(results, self._unconfirmed):
+            if hand is not None:
+                hand.unconfirmed = unconfirmed
         hands = [hand for hand in results if self._is_hand(hand)]
         lost_mm = [center for center, hand in zip(self._last_centers_mm, results)
                    if not self._is_hand(hand)]
         reason = ''
         if self._searches(hands, lost_mm):
-            found, reason = self._search(depth_mm, camera, hands, lost_mm, watch)
-            hands += found
+            hands, reason = self._search(depth_mm, camera, hands, lost_mm, watch)
         hands = self._best(hands)
         self._remember(hands)
         return HandPoseFrame(hands, '' if hands else reason, watch.timings_ms)
 
+    @property
+    def _confirming(self) -> bool:
+        """Return whether searches check the followed hands (see confirm_misses)."""
+        return self.config.detector == 'learned' and self.config.confirm_misses > 0
+
     def _searches(self, followed: list[HandPoseResult], lost_mm: list[np.ndarray]) -> bool:
         """
-        Return whether this frame is searched for more hands (and count the frames).
+        Return whether this frame is searched (and count the frames).
 
-        Always without a followed hand or when one was lost; never with max_hands followed, nor
-        with a localiser that finds no more hands than are followed (the rules find one);
-        otherwise every ``search_period_frames`` frames.
+        Always without a followed hand or when one was lost; otherwise every
+        ``search_period_frames`` frames where the search can find more hands (fewer than
+        max_hands followed, and than the localiser finds: the rules find one) or confirms the
+        followed ones.
         """
-        periodic = (len(followed) < HANDS_PER_SEARCH[self.config.detector]
-                    and self._frames_unsearched + 1 >= self.config.search_period_frames)
-        searches = len(followed) < self.config.max_hands and (
-            not followed or bool(lost_mm) or periodic)
+        due = self._frames_unsearched + 1 >= self.config.search_period_frames
+        more = len(followed) < min(self.config.max_hands, HANDS_PER_SEARCH[self.config.detector])
+        searches = not followed or bool(lost_mm) or (due and (more or self._confirming))
         self._frames_unsearched = 0 if searches else self._frames_unsearched + 1
         return searches
 
     def _search(self, depth_mm: np.ndarray, camera: CameraModel,
                 followed: list[HandPoseResult], priors_mm: list[np.ndarray],
                 watch: _Stopwatch) -> tuple[list[HandPoseResult], str]:
-        """Return the new hands the localiser finds (not ``followed``), or why there are none."""
-        detections = self.localizer.locate_hands(depth_mm, camera, self.config.max_hands,
-                                                 priors_mm)
+        """
+        Return the followed hands the search keeps and the new hands it finds, or why none.
+
+        New hands start at detections not within SAME_HAND_MM of a kept hand, best first, as
+        many as max_hands leaves room for.
+        """
+        detections = self.localizer.locate_hands(
+            depth_mm, camera, MAX_HANDS_LIMIT if self._confirming else self.config.max_hands,
+            priors_mm)
         watch.lap('localize')
+        if self._confirming:
+            weak = detections.weak if isinstance(detections, HandDetections) else []
+            followed = self._confirmed(followed, [*detections, *weak])
         if not detections:
-            return [], (detections.reason if isinstance(detections, HandDetections)
-                        and detections.reason else 'the localiser found no hand')
+            return followed, (detections.reason if isinstance(detections, HandDetections)
+                              and detections.reason else 'the localiser found no hand')
         known_mm = [self.skeleton.hand_center(hand.joints_mm) for hand in followed]
         starts_mm = [detection.center_mm for detection in detections
-                     if not _near_any(detection.center_mm, known_mm)]
+                     if not _near_any(detection.center_mm, known_mm)
+                     ][:self.config.max_hands - len(followed)]
         if not starts_mm:
-            return [], 'the localiser found only the followed hands'
+            return followed, 'the localiser found only the followed hands'
         results = [hand for hand in self._estimate_at(
             depth_mm, camera, starts_mm, self.config.refine_iterations, watch, False)
             if hand is not None]
         if not results:
-            return [], 'the candidate is no smooth surface (noise?)'
+            return followed, 'the candidate is no smooth surface (noise?)'
         for _ in range(self.config.recentre_iterations):
             results = self._recentred(depth_mm, camera, results, watch)
         best_score = max(hand.score for hand in results)
-        return ([hand for hand in results if self._is_hand(hand)],
+        return (followed + [hand for hand in results if self._is_hand(hand)],
                 f'best candidate scored {best_score:.2f} < min_score {self.config.min_score:g}')
+
+    def _confirmed(self, followed: list[HandPoseResult],
+                   detections: Sequence) -> list[HandPoseResult]:
+        """
+        Count the searches without a detection (or weak one) at each followed hand.
+
+        Return the followed hands but those unconfirmed ``confirm_misses`` times in a row.
+        """
+        detected_mm = [detection.center_mm for detection in detections]
+        kept = []
+        for hand in followed:
+            confirmed = _near_any(self.skeleton.hand_center(hand.joints_mm), detected_mm)
+            hand.unconfirmed = 0 if confirmed else hand.unconfirmed + 1
+            if hand.unconfirmed < self.config.confirm_misses:
+                kept.append(hand)
+        return kept
 
     def _recentred(self, depth_mm: np.ndarray, camera: CameraModel,
                    hands: list[HandPoseResult], watch: _Stopwatch) -> list[HandPoseResult]:
@@ -427,6 +469,7 @@ class HandPoseEstimator:
         for hand, track_id in zip(hands, self.tracker.update(centers_mm)):
             hand.track_id = track_id
         self._last_centers_mm = centers_mm
+        self._unconfirmed = [hand.unconfirmed for hand in hands]
         # Constant velocity, for a hand followed in this frame too: where it will be if it
         # keeps moving as it did.
         self._followed_mm = [track.predicted_mm if hand.tracked else track.center_mm

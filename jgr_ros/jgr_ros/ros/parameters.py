@@ -129,6 +129,10 @@ HAND_POSE_PARAMETERS = (
     ParameterSpec('search_period_frames', _ESTIMATOR.search_period_frames,
                   'while every hand is followed but fewer than max_hands, search the image for '
                   'more every this many frames (1: every frame)', (1, 1000)),
+    ParameterSpec('confirm_misses', _ESTIMATOR.confirm_misses,
+                  'learned detector: its periodic searches also run with max_hands followed and '
+                  'confirm each followed hand; one without a detection (or weak peak) within '
+                  '100 mm in this many searches in a row is dropped (0: never checked)', (0, 100)),
     ParameterSpec('track_gate_mm', _ESTIMATOR.track_gate_mm,
                   "a hand within this distance of a track's predicted centre continues the "
                   'track (keeps its track_id), mm', (1.0, 1000.0)),
@@ -174,7 +178,8 @@ class RuntimeSettings:
                                         'tracking_refine_iterations'],
                                     min_score=values['min_score'],
                                     track_gate_mm=values['track_gate_mm'],
-                                    search_period_frames=values['search_period_frames'])
+                                    search_period_frames=values['search_period_frames'],
+                                    confirm_misses=values['confirm_misses'])
         markers = MarkerStyle(joint_diameter_m=values['marker_scale_m'],
                               lifetime_s=values['marker_lifetime_s'],
                               finger_colors=values['marker_finger_colors'])
