@@ -93,6 +93,7 @@ def save_mlps(path: pathlib.Path, mlps: dict[str, Mlp], provenance: dict) -> Non
     for name, mlp in mlps.items():
         arrays[f'{name}/labels'] = np.array(mlp.labels)
         arrays.update({f'{name}/{field}': getattr(mlp, field) for field in _ARRAYS})
+    path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, 'wb') as file:
         np.savez(file, **arrays)
 

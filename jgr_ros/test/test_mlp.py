@@ -29,7 +29,7 @@ def test_file_round_trip_keeps_every_classifier_and_the_provenance(tmp_path):
     features, labels = rings(rng, 100)
     first = fit_mlp(features, labels, ('inner', 'outer'), FitConfig(steps=20))
     second = fit_mlp(features[:, ::-1], 1 - labels, ('a', 'b'), FitConfig(steps=20, seed=2))
-    path = tmp_path / 'classifiers.npz'
+    path = tmp_path / 'new_folder' / 'classifiers.npz'   # made on the way
     save_mlps(path, {'first': first, 'second': second}, {'skeleton': 'mano21', 'n': 3})
     loaded, provenance = load_mlps(path)
     assert provenance == {'skeleton': 'mano21', 'n': 3}
