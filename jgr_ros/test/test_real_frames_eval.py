@@ -3,7 +3,10 @@
 
 from jgr_ros.errors import InputError
 from jgr_ros.pipeline import EstimatorConfig, HandPoseEstimator
-from jgr_ros.training.real_frames_eval import evaluate
+from jgr_ros.skeletons import get_skeleton
+from jgr_ros.training.metrics import DATASET_CAMERAS
+from jgr_ros.training.real_frames_eval import evaluate, NYU_LABELS
+import numpy as np
 import pytest
 
 
@@ -14,6 +17,7 @@ def test_shipped_models_find_both_real_hands_and_score_the_nyu_frame(shared_data
     assert nyu['found'] and nyu['shared_joints'] == 11
     assert nyu['mean_error_mm'] < 20.0          # the model cards report the exact figure
     assert nyu['center_to_palm_mm'] < 60.0
+    assert nyu['estimated_palm_to_palm_mm'] < 20.0
     assert results['hands2017_D00000030']['found']
     assert {image.shape for image in overlays.values()} == {(480, 640, 3)}
 
@@ -22,3 +26,18 @@ def test_missing_data_names_the_file(tmp_path):
     estimator = HandPoseEstimator.from_files(device='cpu')
     with pytest.raises(InputError, match='nyu_test_depth_1'):
         evaluate(estimator, tmp_path)
+
+
+def test_nyu_palm_lies_halfway_from_the_wrist_to_the_middle_pip(shared_data):
+    # What nyu_palm_mm assumes, on NYU's own labels (NYU's wrist: the mean of its two points).
+    nyu = get_skeleton('nyu14')
+    labels_uvd = np.loadtxt(shared_data / NYU_LABELS, max_rows=500).reshape(-1, 14, 3)
+    camera = DATASET_CAMERAS['nyu']
+    joints_mm = np.stack([camera.back_project(uvd[:, :2], uvd[:, 2]) for uvd in labels_uvd])
+    wrist_mm = joints_mm[:, [nyu.index('wrist_1'), nyu.index('wrist_2')]].mean(axis=1)
+    axis_mm = joints_mm[:, nyu.index('middle_pip')] - wrist_mm
+    palm_mm = joints_mm[:, nyu.index('palm')] - wrist_mm
+    fraction = np.einsum('ij,ij->i', palm_mm, axis_mm) / np.einsum('ij,ij->i', axis_mm, axis_mm)
+    assert 0.45 < np.median(fraction) < 0.55, np.median(fraction)
+    off_axis_mm = np.linalg.norm(palm_mm - fraction[:, None] * axis_mm, axis=1)
+    assert np.median(off_axis_mm) < 15.0, np.median(off_axis_mm)

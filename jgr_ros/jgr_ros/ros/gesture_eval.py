@@ -174,6 +174,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--device', default='cpu', help='auto, cpu, cuda or cuda:N')
     parser.add_argument('--gesture-min-frames', type=int, help="the node's gesture_min_frames "
                         '(default: its default)')
+    parser.add_argument('--hand-classifiers', help="the node's hand_classifiers file (default: "
+                        'the shipped one)')
     args = parser.parse_args(argv)
     context = rclpy.Context()
     rclpy.init(context=context)
@@ -181,6 +183,8 @@ def main(argv: list[str] | None = None) -> int:
     overrides = [Parameter('device', value=args.device)]
     if args.gesture_min_frames is not None:
         overrides.append(Parameter('gesture_min_frames', value=args.gesture_min_frames))
+    if args.hand_classifiers is not None:
+        overrides.append(Parameter('hand_classifiers', value=args.hand_classifiers))
     hand_node = HandPoseNode(context=context, parameter_overrides=overrides)
     min_frames = hand_node.get_parameter('gesture_min_frames').value
     executor.add_node(hand_node)
