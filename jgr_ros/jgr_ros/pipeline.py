@@ -4,7 +4,8 @@ The estimation pipeline on one depth frame, free of ROS: up to ``max_hands`` han
 
     depth (mm), camera -> checked once, here
         -> follow the hands of the last frame (constant velocity), and, while fewer than
-           max_hands were followed, search the image (the localiser: rules or learned)
+           max_hands were followed, search the image (the localiser: rules or learned); the
+           learned detector's searches also confirm the followed hands (or drop them)
         -> refine each hand's centre (DeepPrior++ network, iterated)
         -> crop a metric cube per hand to 96 x 96 in [-1, 1]
         -> JGR-P2O on all crops in one batch -> per-joint (u, v, z) in each crop
@@ -228,9 +229,12 @@ class HandPoseEstimator:
     the lost hands first): at once without a followed hand or when one was lost, else every
     ``search_period_frames`` frames if it can find more hands than are followed (the rules
     find one: with them the pipeline is the single-hand one whatever ``max_hands``). Its
-    detections within :data:`SAME_HAND_MM` of a followed hand are that hand and skipped. Then
-    the best ``max_hands`` hands are kept (of two within :data:`SAME_HAND_MM`, the better one)
-    and :class:`HandTracker` gives each its track id.
+    detections within :data:`SAME_HAND_MM` of a followed hand are that hand and skipped. The
+    learned detector's periodic search runs with ``max_hands`` followed too: a followed hand
+    that none of its detections, weak ones included, lies near in ``confirm_misses`` searches
+    in a row is dropped (a crop that settled on something else), and its detections start
+    hands in its place. Then the best ``max_hands`` hands are kept (of two within
+    :data:`SAME_HAND_MM`, the better one) and :class:`HandTracker` gives each its track id.
     """
 
     def __init__(self, pose_model: PoseModel, refiner: CenterRefiner | None = None,
