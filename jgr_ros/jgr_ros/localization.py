@@ -129,14 +129,14 @@ class Localizer(Protocol):
     """What the pipeline asks of a localiser (rule-based or learned)."""
 
     def locate_hands(self, depth_mm: np.ndarray, camera: CameraModel, max_hands: int,
-                     priors_mm: Sequence[np.ndarray] = ()) -> list[HandDetection]:
+                     priors_mm: Sequence[np.ndarray] = ()) -> HandDetections:
         """
         Return at most ``max_hands`` hands, highest score first, centres in mm.
 
         ``depth_mm`` is a checked (H, W) float32 image in millimetres (0 = invalid) that fits
         ``camera``; ``priors_mm`` are (3,) centres where hands were lately (searched first,
-        where the localiser can use them). A :class:`HandDetections` result also says why it
-        is empty.
+        where the localiser can use them). The result also says why it is empty, and may
+        carry weak candidates (:class:`HandDetections`).
         """
 
 

@@ -25,7 +25,7 @@ from jgr_ros.crop import crop_to_image, HandCrop
 from jgr_ros.depth import check_depth_image
 from jgr_ros.detector import HandDetector
 from jgr_ros.errors import InputError
-from jgr_ros.localization import HandDetections, HandLocalizer, Localizer, LocalizerConfig
+from jgr_ros.localization import HandLocalizer, Localizer, LocalizerConfig
 from jgr_ros.networks import CenterRefiner, PoseModel
 from jgr_ros.skeletons import Skeleton
 from jgr_ros.tracking import DEFAULT_GATE_MM, HandTracker
@@ -353,11 +353,9 @@ class HandPoseEstimator:
             priors_mm)
         watch.lap('localize')
         if self._confirming:
-            weak = detections.weak if isinstance(detections, HandDetections) else []
-            followed = self._confirmed(followed, [*detections, *weak])
+            followed = self._confirmed(followed, [*detections, *detections.weak])
         if not detections:
-            return followed, (detections.reason if isinstance(detections, HandDetections)
-                              and detections.reason else 'the localiser found no hand')
+            return followed, detections.reason or 'the localiser found no hand'
         known_mm = [self.skeleton.hand_center(hand.joints_mm) for hand in followed]
         starts_mm = [detection.center_mm for detection in detections
                      if not _near_any(detection.center_mm, known_mm)
