@@ -8,11 +8,14 @@ CenterNet-style (Zhou et al., "Objects as Points", 2019), on depth:
   160 x 120 and normalised to [-1, 1] over 0-2 m (:func:`detector_input`); invalid and farther
   pixels are 1, the far plane, as in the pose crops;
 - an encoder to 1/8 resolution with dilated convolutions for context (a hand next to a head,
-  a forearm, a bottle), one skip connection back to 1/4: a 40 x 30 grid of cells;
+  a forearm, a bottle), one skip connection back to 1/4: a 40 x 30 grid of cells
+  (``output_stride`` 4); with ``output_stride`` 2 a second skip connection from the first
+  layer continues to 1/2, an 80 x 60 grid (finer centres, 64 % more multiply-adds);
 - per cell (:data:`OUTPUT_CHANNELS`): the logit of "a hand centre is here" (the heat map),
   the centre's sub-cell offset (u, v, in cells) and its depth. The depth is a residual on the
-  nearest surface of the cell's 4 x 4 input pixels: ``z = nearest + 0.1 * dz`` (normalised
-  units, 0.1 = 100 mm), so the network only learns how far behind the surface the centre lies.
+  nearest surface of the cell's input pixels (4 x 4, or 2 x 2): ``z = nearest + 0.1 * dz``
+  (normalised units, 0.1 = 100 mm), so the network only learns how far behind the surface the
+  centre lies.
 
 The hand centre is the pose crops' centre (mean of the wrist and the middle-finger root).
 :func:`detector_loss` is CenterNet's: a penalty-reduced focal loss on the heat map (Gaussian
@@ -27,8 +30,7 @@ from torch import nn, Tensor
 import torch.nn.functional as F
 
 INPUT_WIDTH, INPUT_HEIGHT = 160, 120
-STRIDE = 4                                    # input pixels per output cell
-OUTPUT_WIDTH, OUTPUT_HEIGHT = INPUT_WIDTH // STRIDE, INPUT_HEIGHT // STRIDE
+OUTPUT_STRIDES = (4, 2)                       # input pixels per output cell, first the default
 FAR_MM = 2000.0                               # depth normalised over 0..FAR_MM to -1..1
 DEPTH_STEP = 0.1                              # dz unit in normalised depth (100 mm)
 HEAT, OFFSET_U, OFFSET_V, DEPTH = range(4)    # output channels
@@ -47,6 +49,14 @@ def detector_input(depth_mm: np.ndarray) -> np.ndarray:
     normalised = small_mm * np.float32(2.0 / FAR_MM) - np.float32(1.0)
     normalised[(small_mm <= 0.0) | (normalised > 1.0)] = 1.0
     return normalised
+
+
+def output_grid(output_stride: int) -> tuple[int, int]:
+    """(rows, columns) of the output grid at ``output_stride`` input pixels per cell."""
+    if output_stride not in OUTPUT_STRIDES:
+        raise InputError(f'the detector output_stride must be one of {OUTPUT_STRIDES}, got '
+                         f'{output_stride}')
+    return INPUT_HEIGHT // output_stride, INPUT_WIDTH // output_stride
 
 
 def depth_to_normalised(depth_mm):
@@ -69,13 +79,19 @@ def _conv(in_channels: int, out_channels: int, kernel_size: int = 3, stride: int
 
 
 class HandDetectorNet(nn.Module):
-    """(B, 1, 120, 160) normalised frame -> (B, 4, 30, 40): heat logit, offset u, v, depth."""
+    """
+    (B, 1, 120, 160) normalised frame -> (B, 4, rows, columns): heat logit, offset u, v, depth.
+
+    The grid is (30, 40) at ``output_stride`` 4, (60, 80) at 2 (:func:`output_grid`).
+    """
 
     input_shape = (INPUT_HEIGHT, INPUT_WIDTH)
     input_size = INPUT_WIDTH                  # model files record the width
 
-    def __init__(self):
+    def __init__(self, output_stride: int = OUTPUT_STRIDES[0]):
         super().__init__()
+        output_grid(output_stride)            # rejects an unknown stride
+        self.output_stride = output_stride
         half, quarter, eighth = WIDTHS
         self.stem = _conv(1, half, 5, stride=2)                               # 1/2
         self.down4 = nn.Sequential(_conv(half, quarter, stride=2), _conv(quarter, quarter))
@@ -84,6 +100,9 @@ class HandDetectorNet(nn.Module):
                                    _conv(eighth, eighth, dilation=4))
         self.lateral = nn.Conv2d(eighth, quarter, 1)
         self.fuse = _conv(quarter, quarter)
+        if output_stride == 2:
+            self.lateral_half = nn.Conv2d(half, quarter, 1)
+            self.fuse_half = _conv(quarter, quarter)
         self.head = nn.Conv2d(quarter, OUTPUT_CHANNELS, 1)
         # CenterNet's prior: start with a heat map of about 0.01 everywhere.
         nn.init.constant_(self.head.bias, 0.0)
@@ -94,24 +113,35 @@ class HandDetectorNet(nn.Module):
         if frame.ndim != 4 or frame.shape[1:] != (1, INPUT_HEIGHT, INPUT_WIDTH):
             raise InputError(f'frames must have shape (B, 1, {INPUT_HEIGHT}, {INPUT_WIDTH}), '
                              f'got {tuple(frame.shape)}')
-        quarter = self.down4(self.stem(frame))
+        half = self.stem(frame)
+        quarter = self.down4(half)
         eighth = self.down8(quarter)
-        fused = self.fuse(quarter + F.interpolate(self.lateral(eighth), scale_factor=2.0,
-                                                  mode='nearest'))
+        fused = self.fuse(quarter + _upsample(self.lateral(eighth)))
+        if self.output_stride == 2:
+            fused = self.fuse_half(self.lateral_half(half) + _upsample(fused))
         return self.head(fused)
 
     def infer(self, frame: Tensor) -> Tensor:
-        """Return (B, 4, 30, 40): heat in 0..1, offsets in cells, depth in normalised units."""
+        """Return (B, 4, rows, cols): heat in 0..1, offsets in cells, depth in normalised units."""
         raw = self(frame)
-        nearest = -F.max_pool2d(-frame, STRIDE)   # nearest surface of each cell's pixels
+        nearest = _nearest_surface(frame, self.output_stride)
         return torch.cat([torch.sigmoid(raw[:, HEAT:HEAT + 1]),
                           raw[:, OFFSET_U:OFFSET_V + 1],
                           nearest + DEPTH_STEP * raw[:, DEPTH:DEPTH + 1]], dim=1)
 
 
+def _upsample(features: Tensor) -> Tensor:
+    return F.interpolate(features, scale_factor=2.0, mode='nearest')
+
+
+def _nearest_surface(frame: Tensor, output_stride: int) -> Tensor:
+    """(B, 1, rows, cols): the nearest surface (normalised depth) of each cell's pixels."""
+    return -F.max_pool2d(-frame, output_stride)
+
+
 def detector_loss(raw: Tensor, frame: Tensor, target: Tensor) -> tuple[Tensor, dict]:
     """
-    Return CenterNet's loss of raw outputs against (B, 5, 30, 40) targets (:func:`make_target`).
+    Return CenterNet's loss of raw outputs against (B, 5, rows, cols) :func:`make_target`.
 
     Focal loss on the heat map, normalised by the number of hands (cells marked -1 are
     ignored); L1 on the offsets and on the depth at the hands' centre cells.
@@ -128,7 +158,7 @@ def detector_loss(raw: Tensor, frame: Tensor, target: Tensor) -> tuple[Tensor, d
     focal = torch.where(positive, positive_loss, negative_loss)
     hands = mask.sum().clamp(min=1.0)
     heat_loss = (focal * known).sum() / hands
-    nearest = -F.max_pool2d(-frame, STRIDE)[:, 0]
+    nearest = _nearest_surface(frame, frame.shape[-1] // raw.shape[-1])[:, 0]
     depth = nearest + DEPTH_STEP * raw[:, DEPTH]
     offset_loss = ((raw[:, OFFSET_U] - target[:, 1]).abs()
                    + (raw[:, OFFSET_V] - target[:, 2]).abs()) * mask
@@ -140,9 +170,10 @@ def detector_loss(raw: Tensor, frame: Tensor, target: Tensor) -> tuple[Tensor, d
 
 
 def make_target(centers_uvd: np.ndarray, radii_px: np.ndarray, visible: np.ndarray,
-                image_shape: tuple[int, int]) -> np.ndarray:
+                image_shape: tuple[int, int], output_stride: int = OUTPUT_STRIDES[0]
+                ) -> np.ndarray:
     """
-    Return the (5, 30, 40) float32 target of hands at ``centers_uvd`` (K, 3: pixels, mm).
+    Return the (5, rows, cols) float32 target of hands at ``centers_uvd`` (K, 3: pixels, mm).
 
     ``radii_px`` (K,) are the hands' radii in image pixels, ``image_shape`` (H, W) the frame's.
     A visible hand gets a Gaussian peak (sigma a third of its radius, at least 0.6 cells) and
@@ -150,14 +181,15 @@ def make_target(centers_uvd: np.ndarray, radii_px: np.ndarray, visible: np.ndarr
     image, an ignore disc (-1) over its radius: the loss neither rewards nor punishes there.
     """
     height, width = image_shape
-    target = np.zeros((TARGET_CHANNELS, OUTPUT_HEIGHT, OUTPUT_WIDTH), np.float32)
-    ignore = np.zeros((OUTPUT_HEIGHT, OUTPUT_WIDTH), bool)
-    rows, cols = np.mgrid[:OUTPUT_HEIGHT, :OUTPUT_WIDTH].astype(np.float32)
-    scale = np.array([OUTPUT_WIDTH / width, OUTPUT_HEIGHT / height], np.float32)
+    grid_rows, grid_cols = output_grid(output_stride)
+    target = np.zeros((TARGET_CHANNELS, grid_rows, grid_cols), np.float32)
+    ignore = np.zeros((grid_rows, grid_cols), bool)
+    rows, cols = np.mgrid[:grid_rows, :grid_cols].astype(np.float32)
+    scale = np.array([grid_cols / width, grid_rows / height], np.float32)
     for (u, v, depth_mm), radius_px, shown in zip(centers_uvd, radii_px, visible):
         cell_u, cell_v = np.array([u, v], np.float32) * scale
         radius_cells = float(radius_px * scale.mean())
-        if not (shown and 0.0 <= cell_u < OUTPUT_WIDTH and 0.0 <= cell_v < OUTPUT_HEIGHT):
+        if not (shown and 0.0 <= cell_u < grid_cols and 0.0 <= cell_v < grid_rows):
             ignore |= (cols + 0.5 - cell_u) ** 2 + (rows + 0.5 - cell_v) ** 2 \
                 <= max(radius_cells, 1.0) ** 2
             continue
@@ -174,7 +206,7 @@ def make_target(centers_uvd: np.ndarray, radii_px: np.ndarray, visible: np.ndarr
 def decode_centers(output: np.ndarray, image_shape: tuple[int, int], max_hands: int,
                    min_score: float) -> np.ndarray:
     """
-    Return (K, 4) hands (u, v pixels, depth mm, score) from one (4, 30, 40) inference output.
+    Return (K, 4) hands (u, v pixels, depth mm, score) from one (4, rows, cols) inference output.
 
     Peaks are cells whose heat is the maximum of their 3 x 3 neighbourhood and at least
     ``min_score``; the ``max_hands`` highest are returned, best first.
@@ -185,7 +217,8 @@ def decode_centers(output: np.ndarray, image_shape: tuple[int, int], max_hands: 
     order = np.argsort(-heat[rows, cols])[:max_hands]
     rows, cols = rows[order], cols[order]
     height, width = image_shape
-    u = (cols + output[OFFSET_U, rows, cols]) * (width / OUTPUT_WIDTH)
-    v = (rows + output[OFFSET_V, rows, cols]) * (height / OUTPUT_HEIGHT)
+    grid_rows, grid_cols = heat.shape
+    u = (cols + output[OFFSET_U, rows, cols]) * (width / grid_cols)
+    v = (rows + output[OFFSET_V, rows, cols]) * (height / grid_rows)
     depth_mm = normalised_to_depth_mm(output[DEPTH, rows, cols])
     return np.stack([u, v, depth_mm, heat[rows, cols]], axis=-1).astype(np.float32)

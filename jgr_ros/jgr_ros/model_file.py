@@ -55,6 +55,7 @@ class ModelInfo:
     cube_mm: float
     input_size: int
     num_stacks: int = 2     # JGR-P2O only
+    output_stride: int = 4  # hand detector only: input pixels per output cell (4 or 2)
     normalisation: dict = field(default_factory=lambda: copy.deepcopy(DEFAULT_NORMALISATION))
     provenance: dict = field(default_factory=dict)
     format_version: int = FORMAT_VERSION
@@ -77,7 +78,7 @@ def build_model(info: ModelInfo) -> nn.Module:
     if info.kind == 'center_refine':
         return CenterRefineNet()
     if info.kind == 'hand_detector':
-        return HandDetectorNet()
+        return HandDetectorNet(info.output_stride)
     return JGRP2O(info.num_joints, info.num_stacks, adjacency=skeleton.adjacency())
 
 

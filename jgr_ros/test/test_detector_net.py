@@ -12,8 +12,8 @@ from jgr_ros.detector_net import (
     normalised_to_depth_mm,
     OFFSET_U,
     OFFSET_V,
-    OUTPUT_HEIGHT,
-    OUTPUT_WIDTH,
+    output_grid,
+    OUTPUT_STRIDES,
 )
 from jgr_ros.errors import InputError
 import numpy as np
@@ -34,14 +34,23 @@ def test_input_is_the_frame_at_160_by_120_with_invalid_and_far_depth_on_the_far_
     assert np.allclose(normalised_to_depth_mm(frame[60:, 80:]), 500.0)
 
 
-def _target_of(u, v, depth_mm, radius_px=40.0, visible=True):
+def _target_of(u, v, depth_mm, radius_px=40.0, visible=True, output_stride=4):
     return make_target(np.array([[u, v, depth_mm]]), np.array([radius_px]), np.array([visible]),
-                       IMAGE_SHAPE)
+                       IMAGE_SHAPE, output_stride)
 
 
-def test_a_visible_hand_is_a_peak_with_its_offset_and_depth_at_its_cell():
-    target = _target_of(100.0, 250.0, 600.0)
-    row, column = 250.0 * OUTPUT_HEIGHT / 480, 100.0 * OUTPUT_WIDTH / 640
+def test_output_grids_of_each_stride_and_an_unknown_stride_is_an_input_error():
+    assert output_grid(4) == (30, 40) and output_grid(2) == (60, 80)
+    with pytest.raises(InputError, match='output_stride'):
+        HandDetectorNet(output_stride=8)
+
+
+@pytest.mark.parametrize('output_stride', OUTPUT_STRIDES)
+def test_a_visible_hand_is_a_peak_with_its_offset_and_depth_at_its_cell(output_stride):
+    target = _target_of(100.0, 250.0, 600.0, output_stride=output_stride)
+    grid_rows, grid_cols = output_grid(output_stride)
+    assert target.shape == (5, grid_rows, grid_cols)
+    row, column = 250.0 * grid_rows / 480, 100.0 * grid_cols / 640
     assert target[0, int(row), int(column)] == 1.0 and np.sum(target[0] == 1.0) == 1
     assert target[4].sum() == 1.0 and target[4, int(row), int(column)] == 1.0
     assert np.allclose(target[1:3, int(row), int(column)],
@@ -58,18 +67,21 @@ def test_a_hidden_hand_or_one_outside_the_image_is_ignored_not_negative():
 
 
 def _output_from_target(target):
-    output = np.zeros((4, OUTPUT_HEIGHT, OUTPUT_WIDTH), np.float32)
+    output = np.zeros((4, *target.shape[1:]), np.float32)
     output[HEAT] = np.clip(target[0], 0.0, 1.0)
     output[OFFSET_U:OFFSET_V + 1] = target[1:3]
     output[DEPTH] = target[3]
     return output
 
 
-def test_decoding_a_perfect_output_returns_the_hands_best_first():
+@pytest.mark.parametrize('output_stride', OUTPUT_STRIDES)
+def test_decoding_a_perfect_output_returns_the_hands_best_first(output_stride):
     target = make_target(np.array([[100.0, 250.0, 600.0], [500.0, 100.0, 900.0]]),
-                         np.array([40.0, 40.0]), np.array([True, True]), IMAGE_SHAPE)
+                         np.array([40.0, 40.0]), np.array([True, True]), IMAGE_SHAPE,
+                         output_stride)
     output = _output_from_target(target)
-    output[HEAT] *= np.where(np.arange(OUTPUT_WIDTH) < 20, 0.9, 1.0)   # the right one wins
+    left_half = np.arange(output.shape[-1]) < output.shape[-1] // 2
+    output[HEAT] *= np.where(left_half, 0.9, 1.0)   # the right one wins
     hands = decode_centers(output, IMAGE_SHAPE, max_hands=2, min_score=0.3)
     assert hands.shape == (2, 4)
     assert np.allclose(hands[0, :3], [500.0, 100.0, 900.0], atol=1e-3)
@@ -79,14 +91,15 @@ def test_decoding_a_perfect_output_returns_the_hands_best_first():
     assert decode_centers(np.zeros_like(output), IMAGE_SHAPE, 2, 0.3).shape == (0, 4)
 
 
-def test_network_shapes_and_a_loss_that_learns_one_frame():
+@pytest.mark.parametrize('output_stride', OUTPUT_STRIDES)
+def test_network_shapes_and_a_loss_that_learns_one_frame(output_stride):
     torch.manual_seed(0)
-    net = HandDetectorNet()
+    net = HandDetectorNet(output_stride)
     depth_mm = np.full(IMAGE_SHAPE, 1500.0, np.float32)
     depth_mm[200:300, 300:380] = 600.0
     frame = torch.from_numpy(detector_input(depth_mm))[None, None]
-    target = torch.from_numpy(_target_of(340.0, 250.0, 615.0))[None]
-    assert net(frame).shape == (1, 4, OUTPUT_HEIGHT, OUTPUT_WIDTH)
+    target = torch.from_numpy(_target_of(340.0, 250.0, 615.0, output_stride=output_stride))[None]
+    assert net(frame).shape == (1, 4, *output_grid(output_stride))
     optimizer = torch.optim.Adam(net.parameters(), lr=3e-3)
     losses = []
     for _ in range(60):

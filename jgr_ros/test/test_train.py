@@ -148,3 +148,23 @@ def test_hand_detector_training_validates_and_exports(tmp_path):
     assert 0.0 <= records[-1]['val_detection_error_mm'] <= 300.0
     model, info = load_model(run / 'model.pt', expected_kind='hand_detector')
     assert info.input_size == 160 and tuple(model.input_shape) == (120, 160)
+
+
+@pytest.mark.slow
+def test_a_finer_detector_starts_from_a_coarser_ones_shared_layers(tmp_path, capsys):
+    data = {'type': 'synthetic_hands', 'seeds': [5000000, 5000004], 'no_hand_probability': 0.0}
+    coarse = tmp_path / 'coarse'
+    config = write_config(tmp_path, kind='hand_detector', batch_size=4, epochs=1, data=data,
+                          val_data=None)
+    assert main(['--config', config, '--output', str(coarse)]) == 0
+    fine = tmp_path / 'fine'
+    config = write_config(tmp_path, kind='hand_detector', batch_size=4, epochs=1, data=data,
+                          val_data=None, output_stride=2, lr=0.0, warmup_iters=0)
+    assert main(['--config', config, '--output', str(fine), '--init',
+                 str(coarse / 'model.pt')]) == 0
+    assert "freshly initialised: ['fuse_half.0', 'fuse_half.1', 'lateral_half']" \
+        in capsys.readouterr().out
+    coarse_model, _ = load_model(coarse / 'model.pt')
+    fine_model, info = load_model(fine / 'model.pt')
+    assert info.output_stride == 2 and fine_model.output_stride == 2
+    assert torch.equal(fine_model.stem[0].weight, coarse_model.stem[0].weight)   # lr 0

@@ -1,6 +1,6 @@
 # Copyright 2026 jgr_ros contributors. MIT License.
 """The hand detector's training frames and samples: every hand labelled, none where none is."""
-from jgr_ros.detector_net import normalised_to_depth_mm, OUTPUT_WIDTH
+from jgr_ros.detector_net import normalised_to_depth_mm
 from jgr_ros.synthetic import get_camera_preset
 from jgr_ros.training.detection import (
     DETECTOR_NEGATIVES,
@@ -65,4 +65,7 @@ def test_a_mirrored_sample_mirrors_input_and_target():
                        normalised_to_depth_mm(mirrored[0]).mean(), rtol=0.02)
     (row, column), = np.argwhere(plain_target[4] == 1.0)
     (mirrored_row, mirrored_column), = np.argwhere(mirrored_target[4] == 1.0)
-    assert mirrored_row == row and abs(mirrored_column - (OUTPUT_WIDTH - 1 - column)) <= 1
+    columns = plain_target.shape[-1]
+    assert mirrored_row == row and abs(mirrored_column - (columns - 1 - column)) <= 1
+    _, fine_target = detector_sample(frame, mirror=False, output_stride=2)
+    assert fine_target.shape == (5, 60, 80) and fine_target[4].sum() == plain_target[4].sum()

@@ -15,7 +15,7 @@ heads, shoulders, table edges: an unlabelled second hand would teach it to miss 
 from dataclasses import dataclass, replace
 
 from jgr_ros.camera import CameraModel
-from jgr_ros.detector_net import detector_input, make_target
+from jgr_ros.detector_net import detector_input, make_target, OUTPUT_STRIDES
 from jgr_ros.skeletons import get_skeleton
 from jgr_ros.synthetic.cameras import get_camera_preset
 from jgr_ros.synthetic.generator import SyntheticHandGenerator
@@ -106,8 +106,9 @@ def hand_radii_px(camera: CameraModel, joints_mm: np.ndarray, centers_mm: np.nda
     return abs(camera.fx) * radii_mm / centers_mm[:, 2]
 
 
-def detector_sample(frame: HandsFrame, mirror: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Return the (1, 120, 160) input and (5, 30, 40) target of a frame, mirrored if asked."""
+def detector_sample(frame: HandsFrame, mirror: bool, output_stride: int = OUTPUT_STRIDES[0]
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """Return the (1, 120, 160) input and (5, rows, cols) target of a frame, mirrored if asked."""
     depth_mm = frame.depth_mm[:, ::-1] if mirror else frame.depth_mm
     centers_mm = frame.centers_mm
     centers_uvd = frame.camera.project_uvd(centers_mm).reshape(-1, 3)
@@ -115,20 +116,22 @@ def detector_sample(frame: HandsFrame, mirror: bool) -> tuple[np.ndarray, np.nda
         centers_uvd[:, 0] = frame.camera.width - 1 - centers_uvd[:, 0]
     radii_px = hand_radii_px(frame.camera, frame.joints_mm, centers_mm)
     visible = visible_hands(frame.depth_mm, frame.camera, frame.joints_mm)
-    target = make_target(centers_uvd, radii_px, visible, frame.depth_mm.shape)
+    target = make_target(centers_uvd, radii_px, visible, frame.depth_mm.shape, output_stride)
     return detector_input(depth_mm)[None], target
 
 
 class DetectorSamples(torch.utils.data.Dataset):
-    """Detector samples: (1, 120, 160) normalised frame and (5, 30, 40) target."""
+    """Detector samples: (1, 120, 160) normalised frame and (5, rows, cols) target."""
 
-    def __init__(self, frames: HandFrames, seed: int = 0, mirror_probability: float = 0.5):
-        self.frames, self.seed, self.mirror_probability = frames, seed, mirror_probability
+    def __init__(self, frames: HandFrames, output_stride: int = OUTPUT_STRIDES[0], seed: int = 0,
+                 mirror_probability: float = 0.5):
+        self.frames, self.output_stride, self.seed = frames, output_stride, seed
+        self.mirror_probability = mirror_probability
 
     def __len__(self) -> int:
         return len(self.frames)
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
         mirror = np.random.default_rng((self.seed, index)).random() < self.mirror_probability
-        frame_input, target = detector_sample(self.frames[index], mirror)
+        frame_input, target = detector_sample(self.frames[index], mirror, self.output_stride)
         return torch.from_numpy(np.ascontiguousarray(frame_input)), torch.from_numpy(target)

@@ -52,6 +52,7 @@ class TrainConfig:
     kind: str = 'jgr_p2o'                 # or 'center_refine', 'hand_detector'
     skeleton: str = 'mano21'
     num_stacks: int = 2
+    output_stride: int = 4                # hand detector: input pixels per output cell (4 or 2)
     cube_mm: float = 250.0
     data: dict | list = field(default_factory=lambda: {'type': 'synthetic'})  # list: pooled
     val_data: dict | None = None
@@ -154,7 +155,7 @@ class Trainer:
         if self.config.kind == 'center_refine':
             return CenterRefineNet()
         if self.config.kind == 'hand_detector':
-            return HandDetectorNet()
+            return HandDetectorNet(self.config.output_stride)
         raise ValueError(f'unknown model kind {self.config.kind!r}')
 
     def _lr_factor(self, step: int) -> float:
@@ -167,7 +168,7 @@ class Trainer:
             return PoseSamples(self.train_frames, self.skeleton, self.config.cube_mm,
                                AugmentationConfig(**self.config.augmentation), seed)
         if self.config.kind == 'hand_detector':
-            return DetectorSamples(self.train_frames, seed)
+            return DetectorSamples(self.train_frames, self.config.output_stride, seed)
         return CenterSamples(self.train_frames, self.skeleton, self.config.cube_mm,
                              self.config.center_offset_sigma_mm, seed)
 
@@ -312,13 +313,25 @@ class Trainer:
         path.with_suffix('.tmp').replace(path)  # atomic: a crash never leaves half a checkpoint
 
     def load_weights(self, path: pathlib.Path) -> None:
-        """Start from a model file's weights (shipped model or kept candidate), fresh optimiser."""
+        """
+        Start from a model file's weights (shipped model or kept candidate), fresh optimiser.
+
+        A detector of another output stride gives every layer the two share; the layers only
+        this one has keep their fresh initialisation (printed).
+        """
         model, info = load_model(path, expected_kind=self.config.kind)
         if info.skeleton != self.config.skeleton or info.num_stacks != self.config.num_stacks:
             raise ValueError(f'{path}: a {info.skeleton} model with {info.num_stacks} stacks; the '
                              f'config trains {self.config.skeleton} with {self.config.num_stacks}')
-        self.model.load_state_dict({name: value.float() for name, value in
-                                    model.state_dict().items()})
+        weights = {name: value.float() for name, value in model.state_dict().items()}
+        if info.output_stride == self.config.output_stride:
+            self.model.load_state_dict(weights)
+            return
+        missing, unexpected = self.model.load_state_dict(weights, strict=False)
+        if unexpected:
+            raise ValueError(f'{path}: layers this detector lacks: {unexpected}')
+        print(f'{path}: output stride {info.output_stride} -> {self.config.output_stride}; '
+              f'freshly initialised: {sorted({name.rsplit(".", 1)[0] for name in missing})}')
 
     def load_checkpoint(self) -> None:
         state = torch.load(self.output / 'checkpoint.pt', map_location=self.device,
@@ -335,7 +348,7 @@ class Trainer:
         info = ModelInfo(
             kind=self.config.kind, skeleton=self.config.skeleton,
             num_joints=self.skeleton.num_joints, num_stacks=self.config.num_stacks,
-            cube_mm=self.config.cube_mm,
+            output_stride=self.config.output_stride, cube_mm=self.config.cube_mm,
             input_size=INPUT_SIZES[self.config.kind],
             provenance={'data': self.config.data, 'steps': self.step,
                         'images_seen': self.step * self._global_batch(),
