@@ -1,15 +1,21 @@
 # Copyright 2026 jgr_ros contributors. MIT License.
 """The detector evaluation: matching, the sets, and a short run with the shipped networks."""
+from dataclasses import replace
+
 from jgr_ros.detector import HandDetector
 from jgr_ros.networks import CenterRefiner, PoseModel
 from jgr_ros.pipeline import EstimatorConfig, HandPoseEstimator
+from jgr_ros.training.detection import detector_world, HandFrames
 from jgr_ros.training.detection_eval import (
+    detection_frame,
     evaluate_set,
     match,
     MATCH_MM,
     nearest_mm,
     SETS,
+    SetTally,
     summary,
+    tally_frame,
 )
 import numpy as np
 import pytest
@@ -29,11 +35,28 @@ def test_matching_pairs_nearest_first_within_the_threshold_each_once():
 def test_sets_label_their_hands():
     (hard,) = list(SETS['hard'](1))
     assert hard.centers_mm.shape == (1, 3) and hard.unlabelled_mm.shape[1] == 3
-    two = list(SETS['two_hands'](3))
-    assert all(len(frame.centers_mm) in (1, 2) for frame in two)
+    two = list(SETS['two_hands'](8))
+    assert all(len(frame.centers_mm) + frame.hidden in (1, 2) for frame in two)
     assert any(len(frame.centers_mm) == 2 for frame in two)
     (empty,) = list(SETS['no_hands'](1))
     assert empty.centers_mm.shape == (0, 3)
+
+
+def test_a_hidden_hand_is_neither_found_nor_missed():
+    frames = HandFrames(range(20_000, 20_010), config=detector_world(1.0),
+                        no_hand_probability=0.0)
+    two = next(frame for frame in frames if len(frame.centers_mm) == 2)
+    hidden = detection_frame(replace(two, depth_mm=np.full_like(two.depth_mm, 150.0)),
+                             np.zeros((0, 3)))   # a board right in front of the camera
+    assert hidden.centers_mm.shape == (0, 3) and hidden.hidden == 2
+    np.testing.assert_allclose(hidden.unlabelled_mm, two.centers_mm)
+    detections = np.column_stack([two.camera.project_uvd(two.centers_mm).reshape(-1, 3),
+                                  [0.9, 0.9]]).astype(np.float32)
+    tally = SetTally()
+    tally_frame(tally, hidden, detections, 0.5)
+    numbers = summary(tally, 0.5)
+    assert numbers['hands'] == 0 and numbers['hidden_hands'] == 2
+    assert numbers['detections'] == 0 and numbers['two_hand_frames'] == 0
 
 
 @pytest.mark.slow

@@ -13,6 +13,11 @@ Sets (none ever trained on; the detector trains on seeds from 5,000,000, validat
   where one fits, six cameras;
 - ``no_hands``: seeds 30,000-30,499, the same world with the hands taken out (clutter only).
 
+A labelled hand that shows fewer than ``MIN_VISIBLE_JOINTS`` (6) of its 21 joints (hidden behind
+something nearer, or mostly outside the image) is treated like an unlabelled one, as in the
+detector's training: neither a hand to find nor, when detected, a false detection. The JSON
+counts them (``hidden_hands``); "both hands found" is over the frames showing both hands.
+
 A detected centre (back-projected from the detector's u, v and depth) matches a hand within
 :data:`MATCH_MM` (each detection one hand, nearest pairs first). Recall = matched hands / hands,
 precision = matched detections / detections; the centre error of a hand is the distance to
@@ -38,7 +43,7 @@ from jgr_ros.pipeline import EstimatorConfig, HandPoseEstimator
 from jgr_ros.skeletons import get_skeleton
 from jgr_ros.synthetic.cameras import get_camera_preset
 from jgr_ros.synthetic.generator import SyntheticHandGenerator
-from jgr_ros.training.detection import detector_world, HandFrames, HandsFrame
+from jgr_ros.training.detection import detector_world, HandFrames, HandsFrame, visible_hands
 from jgr_ros.training.synthetic_eval import TEST_SETS
 from matplotlib import colormaps
 from matplotlib.figure import Figure
@@ -55,12 +60,26 @@ _SIX_CAMERAS = TEST_SETS['hard'].cameras
 
 @dataclass(frozen=True)
 class DetectionFrame:
-    """A frame with its hand centres (K, 3) and unlabelled hands' centres (M, 3), mm."""
+    """
+    A frame with the centres (mm) of its shown hands (K, 3), of unlabelled and hidden ones (M, 3).
+
+    ``hidden`` counts the labelled hands that show too little of themselves to be found.
+    """
 
     depth_mm: np.ndarray
     camera: CameraModel
     centers_mm: np.ndarray
     unlabelled_mm: np.ndarray
+    hidden: int = 0
+
+
+def detection_frame(hands: HandsFrame, unlabelled_mm: np.ndarray) -> DetectionFrame:
+    """Split a frame's labelled hands into shown ones and hidden ones (with the unlabelled)."""
+    shown = visible_hands(hands.depth_mm, hands.camera, hands.joints_mm)
+    centers_mm = hands.centers_mm
+    return DetectionFrame(hands.depth_mm, hands.camera, centers_mm[shown],
+                          np.concatenate([unlabelled_mm.reshape(-1, 3), centers_mm[~shown]]),
+                          int(np.count_nonzero(~shown)))
 
 
 def pose_set_frames(name: str, count: int | None):
@@ -71,8 +90,7 @@ def pose_set_frames(name: str, count: int | None):
     for seed in test_set.seeds[:count]:
         frame = generators[seed % len(generators)].frame(seed)
         hands = HandsFrame(frame.depth_mm.astype(np.float32), frame.camera, frame.all_joints_mm)
-        yield DetectionFrame(hands.depth_mm, hands.camera, hands.centers_mm,
-                             frame.unlabelled_hand_centers_mm)
+        yield detection_frame(hands, frame.unlabelled_hand_centers_mm)
 
 
 def hand_set_frames(seeds: range, no_hand_probability: float):
@@ -81,9 +99,7 @@ def hand_set_frames(seeds: range, no_hand_probability: float):
         source = HandFrames(seeds[:count], _SIX_CAMERAS, detector_world(1.0),
                             no_hand_probability)
         for index in range(len(source)):
-            frame = source[index]
-            yield DetectionFrame(frame.depth_mm, frame.camera, frame.centers_mm,
-                                 np.zeros((0, 3), np.float32))
+            yield detection_frame(source[index], np.zeros((0, 3), np.float32))
     return frames
 
 
@@ -122,6 +138,7 @@ class SetTally:
     """Per-set counts and errors, at every score threshold of the sweep."""
 
     hands: int = 0
+    hidden_hands: int = 0      # labelled but hidden: neither found nor missed
     frames: int = 0
     two_hand_frames: int = 0
     both_found: int = 0
@@ -143,6 +160,7 @@ def tally_frame(tally: SetTally, frame: DetectionFrame, detections: np.ndarray,
     kept = labelled & (detections[:, 3] >= min_score)
     tally.frames += 1
     tally.hands += len(frame.centers_mm)
+    tally.hidden_hands += frame.hidden
     tally.errors_mm += nearest_mm(frame.centers_mm, found_mm[kept]).tolist()
     tally.empty_frames += int(not kept.any())
     if len(frame.centers_mm) == 2:
@@ -166,7 +184,8 @@ def summary(tally: SetTally, min_score: float) -> dict:
     errors = np.array(tally.errors_mm)
     at_threshold = tally.sweep.get(min_score)
     return {
-        'frames': tally.frames, 'hands': tally.hands, 'min_score': min_score,
+        'frames': tally.frames, 'hands': tally.hands, 'hidden_hands': tally.hidden_hands,
+        'min_score': min_score,
         **(rates(at_threshold) if at_threshold else {}),
         'median_center_error_mm': float(np.median(errors)) if len(errors) else None,
         'within_30mm': float(np.mean(errors <= MATCH_MM)) if len(errors) else None,
