@@ -6,9 +6,10 @@ Fit the gesture and handedness classifiers on the pose network's own predictions
 
 Renders gesture frames (and natural poses, the ``none`` class) for both hands in the narrow
 world (``--world narrow``: a user showing a hand, with clutter and sensor noise; ``wide`` for the
-renderer's wide world), cycling through the hard test set's six cameras, runs the live pipeline
-on each (localise, refine, crop, JGR-P2O; no tracking), and fits both classifiers on the
-predicted joints plus the ground truth. Frames where the pipeline missed the hand (mean error
+renderer's wide world; ``--world narrow wide``: the frames split evenly between them),
+cycling through the hard test set's six cameras, runs the live pipeline on each (localise,
+refine, crop, JGR-P2O; no tracking), and fits both classifiers on the predicted joints plus the
+ground truth. Frames where the pipeline missed the hand (mean error
 over ``MAX_TRAINING_ERROR_MM``) are left out of training: nothing can be learnt from them. Then
 it scores the classifiers per frame on held-out seeds and handedness on the renderer's two test
 sets (every frame counts, missed hands included), and writes the classifier file with its
@@ -85,6 +86,17 @@ def render_and_predict(seeds: range, estimator: HandPoseEstimator, config: Synth
         sides.append(frame.handedness)
     return PredictedFrames(np.array(predicted), np.array(truth), np.array(gestures),
                            np.array(sides))
+
+
+def render_worlds(seed_start: int, count: int, estimator: HandPoseEstimator,
+                  worlds: list[str]) -> PredictedFrames:
+    """Predict ``count`` frames split evenly between ``worlds``, on consecutive seeds."""
+    bounds = np.linspace(seed_start, seed_start + count, len(worlds) + 1).astype(int)
+    parts = [render_and_predict(range(first, last), estimator,
+                                WORLDS[world](gesture_probability=GESTURE_SHARE))
+             for world, first, last in zip(worlds, bounds[:-1], bounds[1:])]
+    return PredictedFrames(*(np.concatenate([getattr(part, name) for part in parts])
+                             for name in ('predicted_m', 'truth_m', 'gestures', 'sides')))
 
 
 def feature_matrix(joints_m: np.ndarray, skeleton: Skeleton, features) -> np.ndarray:
@@ -202,9 +214,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--eval-frames', type=int, default=1200, help='held-out frames')
     parser.add_argument('--test-frames', type=int, default=2000, help='frames of each '
                         'synthetic test set (synthetic, hard) scored for handedness; 0: skip')
-    parser.add_argument('--world', choices=sorted(WORLDS), default='narrow', help='synthetic '
-                        'world of the training and held-out frames (default narrow: a user '
-                        'showing a hand, as the synthetic camera renders)')
+    parser.add_argument('--world', choices=sorted(WORLDS), nargs='+', default=['narrow'],
+                        help='synthetic worlds of the training and held-out frames, split '
+                        'evenly (default narrow: a user showing a hand, as the synthetic '
+                        'camera renders)')
     parser.add_argument('--model', help='JGR-P2O model file (default: the shipped one)')
     parser.add_argument('--center-model', help='centre model file (default: the shipped one)')
     parser.add_argument('--output', default=str(shipped_model_path(CLASSIFIER_FILE)),
@@ -216,13 +229,10 @@ def main(argv: list[str] | None = None) -> int:
     estimator = HandPoseEstimator.from_files(args.model, args.center_model, 'cpu',
                                              EstimatorConfig(tracking=False, max_hands=1))
     skeleton = get_skeleton(estimator.skeleton.name)
-    config = WORLDS[args.world](gesture_probability=GESTURE_SHARE)
     started_s = time.monotonic()
-    train = render_and_predict(range(TRAIN_SEED_START, TRAIN_SEED_START + args.frames),
-                               estimator, config)
+    train = render_worlds(TRAIN_SEED_START, args.frames, estimator, args.world)
     mlps = fit_classifiers(train, skeleton)
-    held_out = render_and_predict(range(EVAL_SEED_START, EVAL_SEED_START + args.eval_frames),
-                                  estimator, config)
+    held_out = render_worlds(EVAL_SEED_START, args.eval_frames, estimator, args.world)
     results = score_frames(held_out, mlps, skeleton)
     test_sets = {name: handedness_accuracy(render_and_predict(
         test_set.seeds[:args.test_frames], estimator, test_set.config, test_set.cameras),
@@ -231,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
     provenance = {
         'pose_model': pathlib.Path(estimator.pose_model.path).name,
         'center_model': pathlib.Path(estimator.refiner.path).name,
-        'skeleton': skeleton.name, 'world': args.world, 'cameras': CAMERAS,
+        'skeleton': skeleton.name, 'world': ' + '.join(args.world), 'cameras': CAMERAS,
         'gesture_share': GESTURE_SHARE,
         'train_seeds': [TRAIN_SEED_START, TRAIN_SEED_START + args.frames],
         'eval_seeds': [EVAL_SEED_START, EVAL_SEED_START + args.eval_frames],
@@ -244,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
     save_mlps(pathlib.Path(args.output), mlps, provenance)
     report = pathlib.Path(args.report)
     write_report(report, {**provenance, 'confusion': results['confusion']},
-                 per_frame_title(args.eval_frames, args.world))
+                 per_frame_title(args.eval_frames, ' + '.join(args.world)))
     print(json.dumps({key: provenance[key] for key in ('held_out', 'handedness_test_sets')},
                      indent=2))
     print(f'wrote {args.output} and {report}/ in {time.monotonic() - started_s:.0f} s')

@@ -4,15 +4,21 @@ from jgr_ros.gesture_training import (
     confusion_matrix,
     fit_classifiers,
     GESTURE_LABELS,
+    GESTURE_SHARE,
     plot_confusion,
     PredictedFrames,
+    render_and_predict,
+    render_worlds,
     score_frames,
 )
+from jgr_ros.pipeline import EstimatorConfig, HandPoseEstimator
 from jgr_ros.skeletons import get_skeleton
 from jgr_ros.synthetic import GESTURES
 from jgr_ros.synthetic.hand_model import HandShape, pose_hand
 from jgr_ros.synthetic.poses import gesture_pose, natural_pose
+from jgr_ros.synthetic.scene import SyntheticConfig
 import numpy as np
+import pytest
 
 MANO = get_skeleton('mano21')
 
@@ -55,3 +61,18 @@ def test_confusion_matrix_counts_and_picture(tmp_path):
     np.testing.assert_array_equal(matrix, [[1, 1, 0, 0], [0, 0, 0, 1], [0, 0, 1, 0]])
     plot_confusion(matrix, labels, tmp_path / 'confusion.png', 'test')
     assert (tmp_path / 'confusion.png').stat().st_size > 0
+
+
+@pytest.mark.slow
+def test_frames_of_two_worlds_are_split_evenly_on_consecutive_seeds():
+    estimator = HandPoseEstimator.from_files(device='cpu', config=EstimatorConfig(
+        tracking=False, max_hands=1))
+    pooled = render_worlds(5_000_000, 4, estimator, ['narrow', 'wide'])
+    wide = render_and_predict(range(5_000_002, 5_000_004), estimator,
+                              SyntheticConfig(gesture_probability=GESTURE_SHARE))
+    assert pooled.truth_m.shape == (4, 21, 3) and len(pooled.sides) == 4
+    np.testing.assert_array_equal(pooled.truth_m[2:], wide.truth_m)
+    np.testing.assert_array_equal(pooled.gestures[2:], wide.gestures)
+    assert not np.array_equal(pooled.truth_m[:2], render_and_predict(
+        range(5_000_000, 5_000_002), estimator, SyntheticConfig(
+            gesture_probability=GESTURE_SHARE)).truth_m)   # the first two: the narrow world
