@@ -30,8 +30,10 @@ EASY_WORLD = SyntheticConfig.narrow(
     distance_range_m=(0.45, 0.55), gesture_probability=1.0, left_hand_probability=0.0,
     any_rotation_probability=0.0, body_probability=0.0, wall_probability=0.0,
     table_probability=0.0, distractor_probability=0.0, sensor_probability=1.0)
-# Seeds whose scenes the shipped pipeline classifies right (checked when they were chosen).
-PALM_SEED, FIST_SEED = 8_000_000, 8_000_001
+# Seeds whose scenes the shipped pipeline classifies right (checked when they were chosen; the
+# classifiers of the eighth session call 8,000,001's fist a fist only from its 7th frame, too
+# late for the motion below, and 8,000,002-8,000,004's from the 3rd, 2nd and 3rd).
+PALM_SEED, FIST_SEED = 8_000_000, 8_000_002
 FIST_STEP_M = 0.01
 FAR_WALL_MM = 2500   # beyond the working range: no hand
 
