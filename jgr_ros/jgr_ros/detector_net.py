@@ -209,11 +209,13 @@ def decode_centers(output: np.ndarray, image_shape: tuple[int, int], max_hands: 
     Return (K, 4) hands (u, v pixels, depth mm, score) from one (4, rows, cols) inference output.
 
     Peaks are cells whose heat is the maximum of their 3 x 3 neighbourhood and at least
-    ``min_score``; the ``max_hands`` highest are returned, best first.
+    ``min_score``, with a depth in front of the camera (the depth residual is unbounded); the
+    ``max_hands`` highest are returned, best first.
     """
     heat = np.ascontiguousarray(output[HEAT], dtype=np.float32)
     neighbourhood_max = cv2.dilate(heat, np.ones((3, 3), np.uint8))
-    rows, cols = np.nonzero((heat >= neighbourhood_max) & (heat >= min_score))
+    in_front = normalised_to_depth_mm(output[DEPTH]) > 0.0
+    rows, cols = np.nonzero((heat >= neighbourhood_max) & (heat >= min_score) & in_front)
     order = np.argsort(-heat[rows, cols])[:max_hands]
     rows, cols = rows[order], cols[order]
     height, width = image_shape

@@ -89,6 +89,8 @@ def test_decoding_a_perfect_output_returns_the_hands_best_first(output_stride):
     assert decode_centers(output, IMAGE_SHAPE, max_hands=1, min_score=0.3).shape == (1, 4)
     assert decode_centers(output, IMAGE_SHAPE, max_hands=2, min_score=0.95).shape == (1, 4)
     assert decode_centers(np.zeros_like(output), IMAGE_SHAPE, 2, 0.3).shape == (0, 4)
+    output[DEPTH] = -1.4   # behind the camera (-400 mm): no hand, however strong the peak
+    assert decode_centers(output, IMAGE_SHAPE, 2, 0.3).shape == (0, 4)
 
 
 @pytest.mark.parametrize('output_stride', OUTPUT_STRIDES)
