@@ -16,7 +16,14 @@ from jgr_ros.errors import InputError
 from jgr_ros.localization import HandDetection, HandDetections
 from jgr_ros.model_file import ModelInfo, save_model
 from jgr_ros.networks import CenterRefiner, PoseModel
-from jgr_ros.pipeline import EstimatorConfig, HandPoseEstimator, HandPoseFrame, SAME_HAND_MM
+from jgr_ros.pipeline import (
+    EstimatorConfig,
+    HandPoseEstimator,
+    HandPoseFrame,
+    MAX_SURFACE_STEP,
+    SAME_HAND_MM,
+    surface_step,
+)
 from jgr_ros.skeletons import get_skeleton
 from jgr_ros.synthetic import (
     get_camera_preset,
@@ -275,6 +282,22 @@ def test_a_new_camera_model_forgets_the_followed_hand(networks, moving_hand):
     assert following.estimate(second.depth_mm, second.camera).tracked
     other_camera = replace(second.camera, fx=second.camera.fx * 1.01)
     assert not following.estimate(second.depth_mm, other_camera).tracked
+
+
+def test_random_depth_is_no_surface_even_where_its_crop_looks_smooth(networks, moving_hand):
+    # Seeds 3 and 6 of uniform 150-1500 mm: the detector finds a peak above 0.4 and the pose
+    # network scores the crop over min_score; the crop's resampling smooths the noise, the
+    # image's own pixels do not.
+    pose_model, _ = networks
+    frame = moving_hand[0]
+    hand_crop = pose_model.crop(frame.depth_mm, frame.camera, frame.joints_mm[[0, 9]].mean(0))
+    assert surface_step(frame.depth_mm, hand_crop) < MAX_SURFACE_STEP / 2
+    for seed in (3, 6):
+        noise = np.random.default_rng(seed).uniform(150.0, 1500.0, frame.depth_mm.shape)
+        noise = noise.astype(np.float32)
+        noise_crop = pose_model.crop(noise, frame.camera, np.array([0.0, 0.0, 800.0]))
+        assert surface_step(noise, noise_crop) > 5 * MAX_SURFACE_STEP
+        assert not estimator(networks, tracking=False).estimate(noise, frame.camera).hands
 
 
 def test_noise_after_a_followed_hand_is_no_hand(networks, moving_hand):
