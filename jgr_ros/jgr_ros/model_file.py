@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Optional, Union
 
 from jgr_ros.center_net import CenterRefineNet
-from jgr_ros.detector_net import HandDetectorNet
+from jgr_ros.detector_net import HandDetectorNet, OUTPUT_STRIDES
 from jgr_ros.errors import InputError
 from jgr_ros.model import JGRP2O
 from jgr_ros.skeletons import get_skeleton
@@ -55,7 +55,7 @@ class ModelInfo:
     cube_mm: float
     input_size: int
     num_stacks: int = 2     # JGR-P2O only
-    output_stride: int = 4  # hand detector only: input pixels per output cell (4 or 2)
+    output_stride: int = OUTPUT_STRIDES[0]  # hand detector only: input pixels per output cell
     normalisation: dict = field(default_factory=lambda: copy.deepcopy(DEFAULT_NORMALISATION))
     provenance: dict = field(default_factory=dict)
     format_version: int = FORMAT_VERSION

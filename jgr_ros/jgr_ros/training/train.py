@@ -24,7 +24,13 @@ import time
 
 from jgr_ros.center_net import center_refine_loss, CenterRefineNet
 from jgr_ros.crop import crop_to_camera
-from jgr_ros.detector_net import decode_centers, detector_input, detector_loss, HandDetectorNet
+from jgr_ros.detector_net import (
+    decode_centers,
+    detector_input,
+    detector_loss,
+    HandDetectorNet,
+    OUTPUT_STRIDES,
+)
 from jgr_ros.model import jgr_p2o_loss, JGRP2O, l2_regularization
 from jgr_ros.model_file import INPUT_SIZES, load_model, ModelInfo, save_model
 from jgr_ros.skeletons import get_skeleton
@@ -52,7 +58,7 @@ class TrainConfig:
     kind: str = 'jgr_p2o'                 # or 'center_refine', 'hand_detector'
     skeleton: str = 'mano21'
     num_stacks: int = 2
-    output_stride: int = 4                # hand detector: input pixels per output cell (4 or 2)
+    output_stride: int = OUTPUT_STRIDES[0]  # hand detector: input pixels per output cell
     cube_mm: float = 250.0
     data: dict | list = field(default_factory=lambda: {'type': 'synthetic'})  # list: pooled
     val_data: dict | None = None
