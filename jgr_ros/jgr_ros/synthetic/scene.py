@@ -244,6 +244,9 @@ def sample_scene(rng: np.random.Generator, camera: CameraModel, config: Syntheti
         if drawn and negative is not None:
             # The hand was drawn centred at the origin and only translated into place.
             unlabelled_hands.append(negative.centers_m[0] - drawn[0].centers_m[0])
+    # An object held close to the camera, palm towards it, can reach behind the camera plane;
+    # no sensor sees such a thing, so it is left out (the renderer rejects it).
+    clutter = [mesh for mesh in clutter if _in_front_of_camera(mesh)]
     planes = []
     occupied = SphereMesh.concatenate([hand] + clutter)
     if rng.random() < config.wall_probability:
@@ -265,6 +268,11 @@ def sample_pose(rng: np.random.Generator, config: SyntheticConfig, shape: HandSh
         gesture = str(rng.choice(config.gestures))
         return gesture, gesture_pose(gesture, shape, rng)
     return '', natural_pose(rng)
+
+
+def _in_front_of_camera(mesh: SphereMesh) -> bool:
+    """Whether every sphere of ``mesh`` lies wholly in front of the camera plane (z > r)."""
+    return bool(np.all(mesh.centers_m[:, 2] > mesh.radii_m))
 
 
 def _chance(rng: np.random.Generator, probability: float) -> bool:
