@@ -12,17 +12,9 @@ A left hand is the mirror image of a right one, and so is a crop flipped left-ri
 vertical axis), so training flips half the crops and their labels: the data is exactly
 balanced and the network cannot lean on a side.
 
-Which side a hand is depends on two things at once: which side of the image the thumb is on
-and whether the palm or the back faces the camera (a right palm looks like a left back). A
-classifier trained on the side alone stays at chance for thousands of steps (it must find both
-cues before either helps), so the network also regresses the hand's joints, JGR-P2O's target
-(u, v in the crop over its size, z over half the cube): an auxiliary task whose features carry
-the palm's direction and the thumb's place. Inference uses the side only.
-
-Layers: six 3x3 convolutions with BatchNorm and ReLU, four of them halving the resolution
+Layers: five 3x3 convolutions with BatchNorm and ReLU, four of them halving the resolution
 (96 -> 48 -> 24 -> 12 -> 6), average pooling to 3x3 (the layout of the hand stays: which side
-the thumb is on), one hidden layer of 128 units, one logit plus 3 J joint coordinates. About
-19 M multiply-adds.
+the thumb is on), one hidden layer of 64 units, one logit. About 19 M multiply-adds.
 """
 from jgr_ros.errors import InputError
 from jgr_ros.model import check_depth_batch
@@ -33,8 +25,7 @@ INPUT_SIZE = 96
 # (in channels, out channels, stride) of each convolution.
 CONVOLUTIONS = ((1, 16, 2), (16, 32, 2), (32, 32, 1), (32, 64, 2), (64, 64, 1), (64, 128, 2))
 POOLED_SIDE = 3
-HIDDEN_UNITS = 128
-JOINT_LOSS_WEIGHT = 1.0   # the auxiliary joints' squared error next to the side's
+HIDDEN_UNITS = 64
 
 
 def conv_bn_relu(in_channels: int, out_channels: int, stride: int) -> nn.Sequential:
@@ -44,40 +35,31 @@ def conv_bn_relu(in_channels: int, out_channels: int, stride: int) -> nn.Sequent
 
 
 class HandednessNet(nn.Module):
-    """(B, 1, 96, 96) normalised crop -> (B, 1 + 3 J): right-hand log-odds, then (J, 3) uvz."""
+    """(B, 1, 96, 96) normalised crop -> (B,) log(p(right) / p(left))."""
 
     input_size = INPUT_SIZE
     input_shape = (INPUT_SIZE, INPUT_SIZE)   # (height, width)
 
-    def __init__(self, num_joints: int = 21):
+    def __init__(self):
         super().__init__()
-        self.num_joints = num_joints
         self.features = nn.Sequential(*(conv_bn_relu(*layer) for layer in CONVOLUTIONS))
         self.pool = nn.AdaptiveAvgPool2d(POOLED_SIDE)
         self.head = nn.Sequential(
             nn.Flatten(), nn.Linear(CONVOLUTIONS[-1][1] * POOLED_SIDE ** 2, HIDDEN_UNITS),
-            nn.ReLU(inplace=True), nn.Linear(HIDDEN_UNITS, 1 + 3 * num_joints))
+            nn.ReLU(inplace=True), nn.Linear(HIDDEN_UNITS, 1))
 
     def forward(self, crop: Tensor) -> Tensor:
         check_depth_batch(crop, INPUT_SIZE)
-        return self.head(self.pool(self.features(crop)))
+        return self.head(self.pool(self.features(crop)))[:, 0]
 
     def infer(self, crop: Tensor) -> Tensor:
         """Return the right-hand log-odds (B,): the inference path."""
-        return self(crop)[:, 0]
+        return self(crop)
 
 
-def handedness_loss(outputs: Tensor, targets: Tensor) -> tuple[Tensor, dict]:
-    """
-    Return the loss of (B, 1 + 3 J) outputs against targets of the same layout, and its parts.
-
-    Binary cross-entropy of the log-odds against 1 (right) or 0 (left), plus
-    JOINT_LOSS_WEIGHT x the joints' squared error (summed over u, v, z, mean over joints).
-    """
-    if outputs.shape != targets.shape or outputs.dim() != 2 or (outputs.shape[1] - 1) % 3:
-        raise InputError(f'outputs and targets must both be (B, 1 + 3 J), got '
-                         f'{tuple(outputs.shape)} and {tuple(targets.shape)}')
-    side = F.binary_cross_entropy_with_logits(outputs[:, 0], targets[:, 0])
-    joints = (outputs[:, 1:] - targets[:, 1:]).square().view(len(outputs), -1, 3)
-    joints = joints.sum(dim=-1).mean()
-    return side + JOINT_LOSS_WEIGHT * joints, {'bce': side.item(), 'joints': joints.item()}
+def handedness_loss(right_log_odds: Tensor, is_right: Tensor) -> Tensor:
+    """Binary cross-entropy of the log-odds against labels 1 (right) and 0 (left)."""
+    if right_log_odds.shape != is_right.shape or right_log_odds.dim() != 1:
+        raise InputError(f'log-odds and labels must both be (B,), got '
+                         f'{tuple(right_log_odds.shape)} and {tuple(is_right.shape)}')
+    return F.binary_cross_entropy_with_logits(right_log_odds, is_right.float())

@@ -82,7 +82,7 @@ def build_model(info: ModelInfo) -> nn.Module:
     if info.kind == 'hand_detector':
         return HandDetectorNet(info.output_stride)
     if info.kind == 'handedness':
-        return HandednessNet(info.num_joints)
+        return HandednessNet()
     return JGRP2O(info.num_joints, info.num_stacks, adjacency=skeleton.adjacency())
 
 

@@ -3,8 +3,7 @@
 The networks with the conventions stored in their model files.
 
 :class:`PoseModel` is JGR-P2O (layout, cube, input size of its file); :class:`CenterRefiner`
-is the DeepPrior++-style centre refinement, applied by :func:`refine_center`;
-:class:`HandednessModel` tells a left hand from a right one in JGR-P2O's crop. Each runs its
+is the DeepPrior++-style centre refinement, applied by :func:`refine_center`. Both run their
 network through a backend (:mod:`jgr_ros.runtime`). Model files ship in ``jgr_ros/models/``
 (:func:`shipped_model_path`); ``None`` as a path means the shipped default.
 """
@@ -30,7 +29,6 @@ import torch
 
 DEFAULT_POSE_MODEL = 'jgr_p2o_mano21.pt'
 DEFAULT_CENTER_MODEL = 'center_refine_mano21.pt'
-DEFAULT_HANDEDNESS_MODEL = 'handedness_mano21.pt'
 
 
 def shipped_model_path(name: str) -> pathlib.Path:
@@ -117,21 +115,6 @@ class CenterRefiner(LoadedNetwork):
         return refine_center(depth_mm, camera, center_mm, (self.cube_mm,) * 3,
                              self.predict_offset, iterations=iterations,
                              crop_size=self.input_size)
-
-
-class HandednessModel(LoadedNetwork):
-    """The handedness network (:mod:`jgr_ros.handedness_net`) on JGR-P2O's crops."""
-
-    def __init__(self, path: str | pathlib.Path | None = None, device: str = 'auto',
-                 backend: str = 'auto'):
-        """Load the model file (None: the shipped default); it runs in fp32 on ``backend``."""
-        super().__init__(path, DEFAULT_HANDEDNESS_MODEL, 'handedness', device, backend)
-        self.cube_mm: float = self.info.cube_mm
-        self.input_size: int = self.info.input_size
-
-    def right_log_odds(self, crops: np.ndarray) -> np.ndarray:
-        """(B, S, S) normalised crops -> (B,) log(p(right) / p(left))."""
-        return self._run(check_crops(crops, self.input_size)).astype(np.float64)
 
 
 def refine_center(depth_mm: np.ndarray, camera: CameraModel, center_mm: np.ndarray,

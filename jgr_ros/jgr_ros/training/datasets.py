@@ -120,23 +120,18 @@ class CenterSamples(torch.utils.data.Dataset):
 
 class HandednessSamples(PoseSamples):
     """
-    Handedness samples: the JGR-P2O crop (1, 96, 96) and (1 + 3 J,) targets.
-
-    The target is 1.0 for a right hand or 0.0 for a left one, then JGR-P2O's joint target
-    (u, v, z) flattened.
+    Handedness samples: the JGR-P2O crop (1, 96, 96) and 1.0 for a right hand, 0.0 for a left.
 
     The crop is made as for JGR-P2O (same augmentation); half of them, drawn at random, are
-    flipped left-right with their label (a flipped left hand is a right hand) and joints.
+    flipped left-right with their label (a flipped left hand is a right hand).
     """
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
         frame = self.frames[index]
         if frame.handedness not in ('left', 'right'):
             raise InputError(f'frame {index} has no handedness label ({frame.handedness!r})')
-        depth, uvz = self._crop(frame, index)
+        depth, _ = self._crop(frame, index)
         is_right = frame.handedness == 'right'
         if np.random.default_rng((self.seed, index, 1)).random() < 0.5:
             depth, is_right = np.ascontiguousarray(depth[:, :, ::-1]), not is_right
-            uvz = uvz * (-1.0, 1.0, 1.0) + (1.0, 0.0, 0.0)   # u over the crop width: u -> 1 - u
-        target = np.concatenate([[float(is_right)], uvz.ravel()]).astype(np.float32)
-        return torch.from_numpy(depth), torch.from_numpy(target)
+        return torch.from_numpy(depth), torch.tensor(float(is_right))

@@ -170,7 +170,7 @@ class Trainer:
         if self.config.kind == 'hand_detector':
             return HandDetectorNet(self.config.output_stride)
         if self.config.kind == 'handedness':
-            return HandednessNet(self.skeleton.num_joints)
+            return HandednessNet()
         raise ValueError(f'unknown model kind {self.config.kind!r}')
 
     def _lr_factor(self, step: int) -> float:
@@ -216,7 +216,8 @@ class Trainer:
         elif self.config.kind == 'hand_detector':
             loss, parts = detector_loss(outputs.float(), inputs, targets)
         elif self.config.kind == 'handedness':
-            loss, parts = handedness_loss(outputs.float(), targets)
+            loss = handedness_loss(outputs.float(), targets)
+            parts = {'bce': loss.item()}
         else:
             loss = center_refine_loss(outputs, targets)
             parts = {'mse': loss.item()}
