@@ -50,16 +50,6 @@ def test_center_refine_training_runs(tmp_path):
 
 
 @pytest.mark.slow
-def test_handedness_training_validates_and_exports(tmp_path):
-    config, run = write_config(tmp_path, kind='handedness', epochs=1), tmp_path / 'run'
-    assert main(['--config', config, '--output', str(run)]) == 0
-    records = [json.loads(line) for line in (run / 'metrics.jsonl').read_text().splitlines()]
-    assert records[-1]['val_handedness_error_pct'] in (0.0, 50.0, 100.0)   # two frames
-    model, info = load_model(run / 'model.pt', expected_kind='handedness')
-    assert info.input_size == 96 and model.infer(torch.zeros(1, 1, 96, 96)).shape == (1,)
-
-
-@pytest.mark.slow
 def test_bfloat16_mixed_precision_training_runs(tmp_path):
     config, run = write_config(tmp_path, autocast='bfloat16'), tmp_path / 'run'
     assert main(['--config', config, '--output', str(run), '--max-steps', '2']) == 0

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from jgr_ros.camera import CameraModel
-from jgr_ros.errors import InputError
 from jgr_ros.skeletons import convert_joints, Skeleton
 from jgr_ros.synthetic.cameras import get_camera_preset
 from jgr_ros.synthetic.generator import SyntheticHandGenerator
@@ -37,7 +36,6 @@ class LabelledFrame:
     camera: CameraModel
     joints_mm: np.ndarray
     skeleton: str
-    handedness: str = ''    # 'left' or 'right' where known (synthetic frames)
 
 
 class FrameSource(Protocol):
@@ -71,7 +69,7 @@ class SyntheticFrames:
         frame = self._generators[seed % len(self._generators)].frame(seed)
         joints_mm = convert_joints(frame.joints_mm, 'mano21', self.skeleton)
         return LabelledFrame(frame.depth_mm.astype(np.float32), frame.camera,
-                             joints_mm.astype(np.float32), self.skeleton, frame.handedness)
+                             joints_mm.astype(np.float32), self.skeleton)
 
 
 class PoseSamples(torch.utils.data.Dataset):
@@ -86,16 +84,12 @@ class PoseSamples(torch.utils.data.Dataset):
         return len(self.frames)
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
-        depth, uvz = self._crop(self.frames[index], index)
-        return torch.from_numpy(depth), torch.from_numpy(uvz)
-
-    def _crop(self, frame: LabelledFrame, index: int) -> tuple[np.ndarray, np.ndarray]:
-        """Return the augmented crop (1, S, S) and its (J, 3) target of frame ``index``."""
+        frame = self.frames[index]
         rng = np.random.default_rng((self.seed, index))
         depth, uvz, _ = make_pose_sample(frame.depth_mm, frame.camera, frame.joints_mm,
                                          self.skeleton, self.cube_mm,
                                          draw_transform(rng, self.augmentation), self.size)
-        return depth, uvz
+        return torch.from_numpy(depth), torch.from_numpy(uvz)
 
 
 class CenterSamples(torch.utils.data.Dataset):
@@ -116,22 +110,3 @@ class CenterSamples(torch.utils.data.Dataset):
                                            self.skeleton, self.cube_mm, rng,
                                            self.offset_sigma_mm, self.size)
         return torch.from_numpy(depth), torch.from_numpy(offset)
-
-
-class HandednessSamples(PoseSamples):
-    """
-    Handedness samples: the JGR-P2O crop (1, 96, 96) and 1.0 for a right hand, 0.0 for a left.
-
-    The crop is made as for JGR-P2O (same augmentation); half of them, drawn at random, are
-    flipped left-right with their label (a flipped left hand is a right hand).
-    """
-
-    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
-        frame = self.frames[index]
-        if frame.handedness not in ('left', 'right'):
-            raise InputError(f'frame {index} has no handedness label ({frame.handedness!r})')
-        depth, _ = self._crop(frame, index)
-        is_right = frame.handedness == 'right'
-        if np.random.default_rng((self.seed, index, 1)).random() < 0.5:
-            depth, is_right = np.ascontiguousarray(depth[:, :, ::-1]), not is_right
-        return torch.from_numpy(depth), torch.tensor(float(is_right))

@@ -1,6 +1,6 @@
 # Copyright 2026 jgr_ros contributors. MIT License.
 """
-jgr-train: train JGR-P2O, the centre refiner, the hand detector or the handedness network (YAML).
+jgr-train: train JGR-P2O, the centre-refinement network or the hand detector from one YAML config.
 
     jgr-train --config config/train/synthetic_mano21.yaml --output runs/pose
     jgr-train --config ... --output runs/pose --resume          # continue from the checkpoint
@@ -31,17 +31,11 @@ from jgr_ros.detector_net import (
     HandDetectorNet,
     OUTPUT_STRIDES,
 )
-from jgr_ros.handedness_net import handedness_loss, HandednessNet
 from jgr_ros.model import jgr_p2o_loss, JGRP2O, l2_regularization
 from jgr_ros.model_file import INPUT_SIZES, load_model, ModelInfo, save_model
 from jgr_ros.skeletons import get_skeleton
 from jgr_ros.training import sources
-from jgr_ros.training.datasets import (
-    CenterSamples,
-    HandednessSamples,
-    LabelledFrame,
-    PoseSamples,
-)
+from jgr_ros.training.datasets import CenterSamples, LabelledFrame, PoseSamples
 from jgr_ros.training.detection import DetectorSamples, HandsFrame
 from jgr_ros.training.samples import (
     AugmentationConfig,
@@ -61,7 +55,7 @@ import yaml
 class TrainConfig:
     """Everything one experiment needs; loaded from YAML (unknown keys are an error)."""
 
-    kind: str = 'jgr_p2o'                 # or 'center_refine', 'hand_detector', 'handedness'
+    kind: str = 'jgr_p2o'                 # or 'center_refine', 'hand_detector'
     skeleton: str = 'mano21'
     num_stacks: int = 2
     output_stride: int = OUTPUT_STRIDES[0]  # hand detector: input pixels per output cell
@@ -98,8 +92,7 @@ class TrainConfig:
 
 
 VALIDATION_KEYS = {'jgr_p2o': 'val_mean_error_mm', 'center_refine': 'val_center_error_mm',
-                   'hand_detector': 'val_detection_error_mm',
-                   'handedness': 'val_handedness_error_pct'}
+                   'hand_detector': 'val_detection_error_mm'}
 # Detector validation: hands above this score count; a missed hand (or a false one) counts
 # this error, so one number covers accuracy, misses and false alarms.
 VALIDATION_MIN_SCORE = 0.3
@@ -169,8 +162,6 @@ class Trainer:
             return CenterRefineNet()
         if self.config.kind == 'hand_detector':
             return HandDetectorNet(self.config.output_stride)
-        if self.config.kind == 'handedness':
-            return HandednessNet()
         raise ValueError(f'unknown model kind {self.config.kind!r}')
 
     def _lr_factor(self, step: int) -> float:
@@ -179,10 +170,9 @@ class Trainer:
 
     def _samples(self, epoch: int) -> torch.utils.data.Dataset:
         seed = self.config.seed * 1000 + epoch  # fresh augmentation every epoch
-        if self.config.kind in ('jgr_p2o', 'handedness'):
-            crops = PoseSamples if self.config.kind == 'jgr_p2o' else HandednessSamples
-            return crops(self.train_frames, self.skeleton, self.config.cube_mm,
-                         AugmentationConfig(**self.config.augmentation), seed)
+        if self.config.kind == 'jgr_p2o':
+            return PoseSamples(self.train_frames, self.skeleton, self.config.cube_mm,
+                               AugmentationConfig(**self.config.augmentation), seed)
         if self.config.kind == 'hand_detector':
             return DetectorSamples(self.train_frames, self.config.output_stride, seed)
         return CenterSamples(self.train_frames, self.skeleton, self.config.cube_mm,
@@ -215,9 +205,6 @@ class Trainer:
             loss, parts = jgr_p2o_loss(outputs, inputs, targets, beta=self.config.offset_loss_beta)
         elif self.config.kind == 'hand_detector':
             loss, parts = detector_loss(outputs.float(), inputs, targets)
-        elif self.config.kind == 'handedness':
-            loss = handedness_loss(outputs.float(), targets)
-            parts = {'bce': loss.item()}
         else:
             loss = center_refine_loss(outputs, targets)
             parts = {'mse': loss.item()}
@@ -277,12 +264,7 @@ class Trainer:
 
     @torch.no_grad()
     def validate(self, max_frames: int = 200) -> dict:
-        """
-        Return the validation error of crops at the ground-truth centre.
-
-        Mean 3-D error (mm), centre error (mm), the detector's capped centre error (mm) or the
-        handedness error rate (%).
-        """
+        """Mean 3-D error (mm) on the validation frames, cropped at the ground-truth centre."""
         if self.val_frames is None or not self.is_main:
             return {}
         self.model.eval()
@@ -294,8 +276,6 @@ class Trainer:
     def _frame_error_mm(self, frame: LabelledFrame | HandsFrame, index: int) -> float:
         if self.config.kind == 'hand_detector':
             return self._detection_error_mm(frame)
-        if self.config.kind == 'handedness':
-            return self._handedness_error_pct(frame)
         if self.config.kind == 'jgr_p2o':
             depth, _, crop = make_pose_sample(frame.depth_mm, frame.camera, frame.joints_mm,
                                               self.skeleton, self.config.cube_mm, CropTransform())
@@ -307,13 +287,6 @@ class Trainer:
             np.random.default_rng(index), self.config.center_offset_sigma_mm)
         offset = self.model(torch.from_numpy(depth)[None].to(self.device))[0].cpu().numpy()
         return float(np.linalg.norm(offset - target) * self.config.cube_mm / 2.0)
-
-    def _handedness_error_pct(self, frame: LabelledFrame) -> float:
-        """100 if the side of the crop at the true centre is wrong, else 0."""
-        depth, _, _ = make_pose_sample(frame.depth_mm, frame.camera, frame.joints_mm,
-                                       self.skeleton, self.config.cube_mm, CropTransform())
-        right_log_odds = self.model.infer(torch.from_numpy(depth)[None].to(self.device))[0]
-        return 0.0 if (right_log_odds.item() >= 0.0) == (frame.handedness == 'right') else 100.0
 
     def _detection_error_mm(self, frame: HandsFrame) -> float:
         """Mean over hands and false detections of the 3-D centre error, each capped."""
