@@ -6,7 +6,7 @@ import time
 
 from jgr_ros.ros.entry_point import STOP_TIMEOUT_S
 
-STUCK_AFTER_STOP = '''
+STUCK_AFTER_STOP = """
 import os, signal, time
 from jgr_ros.ros import entry_point
 entry_point.catch_stop_signals()
@@ -15,7 +15,7 @@ os.kill(os.getpid(), signal.SIGINT)     # the stop request...
 def clean_up_that_never_ends():
     time.sleep(60)
 clean_up_that_never_ends()              # ...and a clean-up that never returns
-'''
+"""
 
 
 def test_a_process_stuck_after_the_stop_signal_dumps_its_stacks_and_exits():
