@@ -12,13 +12,14 @@ is nothing to clean up and a signal ends the process at once (status 0); afterwa
 asks the spin loop to stop: the node then stops its threads and is destroyed while the context
 is still valid, and the context is shut down last. Once the node is gone the signals are
 ignored: the second Ctrl-C may arrive while Python exits, when it would otherwise kill the
-process (exit status -2, which launch reports as an error). A stop that has not ended the
-process within STOP_TIMEOUT_S (once in about ten test runs a node ignored SIGINT and SIGTERM
-after a live parameter change, cause unknown) dumps every thread's stack to stderr, where
-launch logs it, and exits with status 1: Python's faulthandler does this from its own C thread,
-so it works even where the main thread is stuck. SIGUSR1 dumps the stacks of a running node
-on demand (``kill -USR1 <pid>``). Finally the console scripts leave
-without the interpreter's teardown of PyTorch and ONNX Runtime, which alone took 1.9 s on a busy
+process (exit status -2, which launch reports as an error). A stop of a running node (a
+signal, or ``finished``) that has not ended the process within STOP_TIMEOUT_S (once in about
+ten test runs a node ignored SIGINT and SIGTERM after a live parameter change, cause unknown)
+dumps every thread's stack to stderr, where launch logs it, and exits with status 1: Python's
+faulthandler does this from its own C thread, so it works even where the main thread is stuck.
+A node still loading its models is not timed. SIGUSR1 dumps the stacks of a running node on
+demand (``kill -USR1 <pid>``). Finally the console scripts leave without the interpreter's
+teardown of PyTorch and ONNX Runtime, which alone took 1.9 s on a busy
 2-core machine: most of the time a Ctrl-C took.
 """
 import faulthandler
@@ -34,6 +35,7 @@ SPIN_PERIOD_S = 0.1
 STOP_TIMEOUT_S = 4.0   # launch sends SIGTERM 5 s after SIGINT, SIGKILL 5 s after that
 _stop_requested = threading.Event()
 _ros_started = threading.Event()
+_node_built = threading.Event()   # a node is spinning: a stop must be quick from now on
 
 
 def catch_stop_signals() -> None:
@@ -46,9 +48,14 @@ def catch_stop_signals() -> None:
 def _on_stop_signal(*_) -> None:
     if not _ros_started.is_set():
         os._exit(0)   # still importing: no context, no node, nothing to clean up
-    if not _stop_requested.is_set():
-        faulthandler.dump_traceback_later(STOP_TIMEOUT_S, exit=True)
+    if _node_built.is_set() and not _stop_requested.is_set():
+        _stop_within_timeout()
     _stop_requested.set()
+
+
+def _stop_within_timeout() -> None:
+    """Dump every thread's stack and exit (status 1) unless the process ends in time."""
+    faulthandler.dump_traceback_later(STOP_TIMEOUT_S, exit=True)
 
 
 def run_node(make_node: Callable, name: str, args: list[str] | None = None,
@@ -80,10 +87,12 @@ def run_node(make_node: Callable, name: str, args: list[str] | None = None,
             return 1
         executor = SingleThreadedExecutor()
         executor.add_node(node)
+        _node_built.set()   # loading models may take longer than STOP_TIMEOUT_S; stopping not
         try:
             while not _stop_requested.is_set() and not finished(node):
                 executor.spin_once(timeout_sec=SPIN_PERIOD_S)
         finally:
+            _stop_within_timeout()
             executor.remove_node(node)
             node.destroy_node()
             executor.shutdown()
