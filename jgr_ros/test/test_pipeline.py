@@ -168,24 +168,24 @@ def test_a_followed_hand_no_detection_confirms_is_dropped(networks, moving_hand)
         assert all(result.tracked and result.best.unconfirmed == 0 for result in results)
 
 
-def test_the_detector_ends_following_what_is_not_the_hand(networks):
+def test_a_false_first_detection_is_left_for_the_hand(networks):
     # Video 11 of tracking_eval --world wide with a stride-4 detector (version 2 continued, kept
     # in candidates/; version 2 did the same): the first detection is not the hand, and the pose
-    # network scores that crop as one. The detector's peaks lie elsewhere: the followed "hand"
-    # is dropped and the hand found within a third of a second; never checked, the crop stays
-    # off the hand. (The shipped version 3 finds the hand itself from frame 2.)
+    # network follows that crop for five frames. JGR-P2O version 5 then drops it (no hand at
+    # frame 6) and the search finds the hand, with or without the detector's confirmation;
+    # version 4 kept scoring the crop as a hand, so only the confirmation (after two searches
+    # without a detection there) ended it. (The shipped detector finds the hand from frame 2.)
     detector = HandDetector(CANDIDATE_DETECTOR, 'cpu', config=DetectorConfig(min_score=0.5))
     frames = motion_frames(CAMERA, 11, 30, 30.0, SyntheticConfig(distance_range_m=(0.35, 0.9)),
                            MotionConfig(speed_m_s=0.3))
-    for confirm_misses, on_hand in ((2, True), (0, False)):
+    for confirm_misses in (2, 0):
         following = HandPoseEstimator(*networks, EstimatorConfig(
             max_hands=1, confirm_misses=confirm_misses), detector)
         results = run(following, frames)
         errors_mm = [mean_error_mm(result, frame) if result.hands else np.inf
                      for result, frame in zip(results, frames)]
         assert errors_mm[1] > 150.0, errors_mm
-        assert (max(errors_mm[12:]) < 30.0) == on_hand, errors_mm
-        assert (min(errors_mm[12:]) > 150.0) == (not on_hand), errors_mm
+        assert max(errors_mm[12:]) < 30.0, errors_mm
 
 
 def test_a_followed_frame_starts_where_the_last_one_moved_on_to(networks, moving_hand):
