@@ -62,6 +62,29 @@ def test_unknown_config_keys_are_rejected(tmp_path):
         TrainConfig.from_yaml(write_config(tmp_path, learning_rate=1.0))
 
 
+def test_a_run_file_with_a_base_states_only_what_it_changes(tmp_path):
+    base = write_config(tmp_path, data=[{'type': 'synthetic', 'seeds': [0, 10], 'world': 'wide'},
+                                        {'type': 'synthetic', 'seeds': [20, 30]}])
+    run = tmp_path / 'continued.yaml'
+    run.write_text(yaml.safe_dump({'base': pathlib.Path(base).name, 'lr': 1e-5,
+                                   'data': [{'seeds': [10, 20]}, {'seeds': [30, 40]}]}))
+    config = TrainConfig.from_yaml(str(run))
+    assert config.lr == 1e-5 and config.batch_size == TINY['batch_size']
+    assert config.data == [{'type': 'synthetic', 'seeds': [10, 20], 'world': 'wide'},
+                           {'type': 'synthetic', 'seeds': [30, 40]}]
+
+
+def test_shipped_continuation_runs_inherit_their_base():
+    train_dir = pathlib.Path(__file__).parents[1] / 'config' / 'train'
+    base = TrainConfig.from_yaml(str(train_dir / 'jgr_p2o_wide4_mano21_cpu.yaml'))
+    continued = TrainConfig.from_yaml(str(train_dir / 'jgr_p2o_wide7_mano21_cpu.yaml'))
+    assert [source['seeds'] for source in continued.data] == [[3500000, 3600000],
+                                                              [1220000, 1260000]]
+    assert continued.data[0]['config'] == base.data[0]['config']
+    assert (continued.lr, continued.lr_drops, continued.val_data) == \
+        (base.lr, base.lr_drops, base.val_data)
+
+
 def test_lr_schedule_warms_up_then_decays_per_epoch():
     assert lr_factor(0, 100, 1000, 0.96) == pytest.approx(1 / 3)
     assert lr_factor(50, 100, 1000, 0.96) == pytest.approx(2 / 3)

@@ -83,12 +83,40 @@ class TrainConfig:
 
     @classmethod
     def from_yaml(cls, path: str) -> 'TrainConfig':
-        raw = yaml.safe_load(pathlib.Path(path).read_text()) or {}
+        """
+        Load a run file; ``base: other.yaml`` (beside it) names the run it continues.
+
+        A run with a base states only what it changes: its keys are merged over the base's
+        (see ``merge_config``), so a continuation on fresh seeds is a header and two seed ranges.
+        """
+        raw = _read_run_file(pathlib.Path(path))
         known = {f.name for f in fields(cls)}
         unknown = set(raw) - known
         if unknown:
             raise ValueError(f'{path}: unknown keys {sorted(unknown)}; known: {sorted(known)}')
         return cls(**raw)
+
+
+def _read_run_file(path: pathlib.Path) -> dict:
+    raw = yaml.safe_load(path.read_text()) or {}
+    base = raw.pop('base', None)
+    return merge_config(_read_run_file(path.parent / base), raw) if base else raw
+
+
+def merge_config(base, override):
+    """
+    Merge a run's ``override`` over its ``base``.
+
+    Dicts merge key by key; a list of dicts as long as the base's list merges item by item
+    (``data: [{seeds: ...}, {seeds: ...}]`` changes only the seeds of the two sources); any
+    other value replaces the base's.
+    """
+    if isinstance(base, dict) and isinstance(override, dict):
+        return {**base, **{k: merge_config(base.get(k), v) for k, v in override.items()}}
+    if (isinstance(base, list) and isinstance(override, list) and len(base) == len(override)
+            and all(isinstance(item, dict) for item in base + override)):
+        return [merge_config(b, o) for b, o in zip(base, override)]
+    return override
 
 
 VALIDATION_KEYS = {'jgr_p2o': 'val_mean_error_mm', 'center_refine': 'val_center_error_mm',
