@@ -6,9 +6,9 @@ import pathlib
 
 from jgr_ros.training.datasets import SYNTHETIC_TRAIN_SEED_START, SYNTHETIC_VAL_SEEDS
 from jgr_ros.training.synthetic_eval import TEST_SETS
+from jgr_ros.training.train import TrainConfig
 import numpy as np
 import pytest
-import yaml
 
 # Fingerprints of the first four frames' joints (0.1 mm): a renderer change that would alter a
 # test set fails here. A new world gets a new test set, never a silently different one.
@@ -27,7 +27,7 @@ def test_test_sets_hold_two_thousand_frames_never_trained_or_validated_on():
     assert all(len(s) >= 2_000 for s in seeds)
     assert not seeds[0] & seeds[1]
     for config in _train_configs():
-        parts = config['data'] if isinstance(config['data'], list) else [config['data']]
+        parts = config.data if isinstance(config.data, list) else [config.data]
         for start, stop in (part['seeds'] for part in parts):
             assert start >= SYNTHETIC_TRAIN_SEED_START
             for held_out in seeds + [set(SYNTHETIC_VAL_SEEDS)]:
@@ -41,6 +41,6 @@ def test_hard_set_is_the_wide_world_on_six_cameras():
     assert today.config.distance_range_m == (0.3, 1.0)
 
 
-def _train_configs() -> list[dict]:
+def _train_configs() -> list[TrainConfig]:
     folder = pathlib.Path(__file__).parent.parent / 'config' / 'train'
-    return [yaml.safe_load(path.read_text()) for path in sorted(folder.glob('*.yaml'))]
+    return [TrainConfig.from_yaml(str(path)) for path in sorted(folder.glob('*.yaml'))]

@@ -22,6 +22,10 @@ change that would alter them fails (a new world gets a new set). Two protocols:
 
     python -m jgr_ros.training.synthetic_eval --out-dir docs            # both sets
     python -m jgr_ros.training.synthetic_eval --sets hard --frames 200  # a quick look
+
+Each set's results also break both protocols down by how the hand is seen (``by_view``,
+:mod:`jgr_ros.training.views`: fingers toward, across or away from the camera; palm face-on,
+oblique or edge-on) and draw it (``<set>_test_views.png``).
 """
 import argparse
 from dataclasses import dataclass
@@ -39,7 +43,13 @@ from jgr_ros.training.evaluate import (
     Score,
     TABLE_THRESHOLDS_MM,
 )
-from jgr_ros.training.metrics import mean_error_mm, per_joint_error_mm, success_rate
+from jgr_ros.training.metrics import (
+    joint_errors_mm,
+    mean_error_mm,
+    per_joint_error_mm,
+    success_rate,
+)
+from jgr_ros.training.views import errors_by_view, plot_errors_by_view, view_of
 import numpy as np
 
 
@@ -114,6 +124,7 @@ def evaluate(pose_model: PoseModel, refiner: CenterRefiner, frames: SyntheticFra
             initial_error.append(np.linalg.norm(result.detected_center_mm - center_mm))
             refined_error.append(np.linalg.norm(result.center_mm - center_mm))
     scores = [score('gt_center', at_gt_center, gt), score('pipeline', pipeline, gt)]
+    views = [view_of(joints_mm, pose_model.skeleton) for joints_mm in gt]
     return {
         'frames': count, 'seeds': [frames.seeds.start, frames.seeds.start + count],
         'hand_found_fraction': len(initial_error) / count,
@@ -121,7 +132,10 @@ def evaluate(pose_model: PoseModel, refiner: CenterRefiner, frames: SyntheticFra
                             'refined_mean': _mean(refined_error),
                             'refined_median': float(np.median(refined_error))
                             if refined_error else None},
-        'scores': {s.name: s.to_json() for s in scores}, '_scores': scores}
+        'scores': {s.name: s.to_json() for s in scores},
+        'by_view': errors_by_view(views, joint_errors_mm(at_gt_center, gt).mean(axis=1),
+                                  joint_errors_mm(pipeline, gt).mean(axis=1)),
+        '_scores': scores}
 
 
 def _mean(values: list) -> float | None:
@@ -185,9 +199,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.out_dir:
             args.out_dir.mkdir(parents=True, exist_ok=True)
             (args.out_dir / f'{name}_test_results.json').write_text(text + '\n')
-            plot_success_curves(scores, args.out_dir / f'{name}_test_curves.png',
-                                f'{test_set.title[0].upper()}{test_set.title[1:]}, '
-                                f'{results["frames"]} frames')
+            title = f'{test_set.title[0].upper()}{test_set.title[1:]}, {results["frames"]} frames'
+            plot_success_curves(scores, args.out_dir / f'{name}_test_curves.png', title)
+            plot_errors_by_view(results['by_view'], args.out_dir / f'{name}_test_views.png',
+                                f'{title}: by view')
     return 0
 
 
