@@ -59,6 +59,22 @@ def test_a_hidden_hand_is_neither_found_nor_missed():
     assert numbers['detections'] == 0 and numbers['two_hand_frames'] == 0
 
 
+def test_recall_is_broken_down_by_the_view_of_each_shown_hand():
+    frames = HandFrames(range(20_000, 20_010), config=detector_world(1.0),
+                        no_hand_probability=0.0)
+    two = detection_frame(next(frame for frame in frames if len(frame.centers_mm) == 2),
+                          np.zeros((0, 3)))
+    assert len(two.views) == 2
+    first_only = np.column_stack([two.camera.project_uvd(two.centers_mm[:1]).reshape(-1, 3),
+                                  [0.9]]).astype(np.float32)
+    tally = SetTally()
+    tally_frame(tally, two, first_only, 0.5)
+    by_view = summary(tally, 0.5)['recall_by_view']
+    assert sum(row['hands'] for name, row in by_view.items() if name.startswith('palm=')) == 2
+    first, second = (f'fingers={view.fingers}' for view in two.views)
+    assert by_view[first]['recall'] == (1.0 if first != second else 0.5)
+
+
 @pytest.mark.slow
 def test_a_short_run_scores_detector_and_pipeline():
     detector = HandDetector(device='cpu')

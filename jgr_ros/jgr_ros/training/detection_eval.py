@@ -45,6 +45,7 @@ from jgr_ros.synthetic.cameras import get_camera_preset
 from jgr_ros.synthetic.generator import SyntheticHandGenerator
 from jgr_ros.training.detection import detector_world, HandFrames, HandsFrame, visible_hands
 from jgr_ros.training.synthetic_eval import TEST_SETS
+from jgr_ros.training.views import FINGER_VIEWS, PALM_VIEWS, View, view_of
 from matplotlib import colormaps
 from matplotlib.figure import Figure
 import numpy as np
@@ -63,7 +64,8 @@ class DetectionFrame:
     """
     A frame with the centres (mm) of its shown hands (K, 3), of unlabelled and hidden ones (M, 3).
 
-    ``hidden`` counts the labelled hands that show too little of themselves to be found.
+    ``hidden`` counts the labelled hands that show too little of themselves to be found;
+    ``views`` are the shown hands' views (:mod:`jgr_ros.training.views`).
     """
 
     depth_mm: np.ndarray
@@ -71,6 +73,7 @@ class DetectionFrame:
     centers_mm: np.ndarray
     unlabelled_mm: np.ndarray
     hidden: int = 0
+    views: tuple[View, ...] = ()
 
 
 def detection_frame(hands: HandsFrame, unlabelled_mm: np.ndarray) -> DetectionFrame:
@@ -79,7 +82,8 @@ def detection_frame(hands: HandsFrame, unlabelled_mm: np.ndarray) -> DetectionFr
     centers_mm = hands.centers_mm
     return DetectionFrame(hands.depth_mm, hands.camera, centers_mm[shown],
                           np.concatenate([unlabelled_mm.reshape(-1, 3), centers_mm[~shown]]),
-                          int(np.count_nonzero(~shown)))
+                          int(np.count_nonzero(~shown)),
+                          tuple(view_of(joints_mm, _MANO) for joints_mm in hands.joints_mm[shown]))
 
 
 def pose_set_frames(name: str, count: int | None):
@@ -146,6 +150,9 @@ class SetTally:
     errors_mm: list[float] = field(default_factory=list)   # per hand: nearest detection
     sweep: dict = field(default_factory=lambda: {
         score: {'matched': 0, 'detections': 0} for score in SCORE_SWEEP})
+    by_view: dict = field(default_factory=lambda: {   # at the set's threshold
+        name: {'matched': 0, 'hands': 0} for name in
+        [f'fingers={view}' for view in FINGER_VIEWS] + [f'palm={view}' for view in PALM_VIEWS]})
 
 
 def tally_frame(tally: SetTally, frame: DetectionFrame, detections: np.ndarray,
@@ -158,6 +165,11 @@ def tally_frame(tally: SetTally, frame: DetectionFrame, detections: np.ndarray,
         counts['matched'] += len(match(frame.centers_mm, found_mm[kept]))
         counts['detections'] += int(kept.sum())
     kept = labelled & (detections[:, 3] >= min_score)
+    matched_hands = {hand for hand, _ in match(frame.centers_mm, found_mm[kept])}
+    for hand, view in enumerate(frame.views):
+        for name in (f'fingers={view.fingers}', f'palm={view.palm}'):
+            tally.by_view[name]['hands'] += 1
+            tally.by_view[name]['matched'] += int(hand in matched_hands)
     tally.frames += 1
     tally.hands += len(frame.centers_mm)
     tally.hidden_hands += frame.hidden
@@ -194,6 +206,10 @@ def summary(tally: SetTally, min_score: float) -> dict:
                              if tally.two_hand_frames else None),
         'frames_without_detection': tally.empty_frames / tally.frames if tally.frames else None,
         'sweep': {str(score): rates(counts) for score, counts in tally.sweep.items()},
+        'recall_by_view': {name: {'hands': counts['hands'],
+                                  'recall': (counts['matched'] / counts['hands']
+                                             if counts['hands'] else None)}
+                           for name, counts in tally.by_view.items()},
     }
 
 
