@@ -14,6 +14,7 @@ Two angles, both without knowing left from right, name the view of a hand:
     view_of(joints_mm, skeleton)  ->  View(fingers='across', palm='face-on')
 """
 from dataclasses import dataclass
+import math
 
 from jgr_ros.skeletons import Skeleton
 from matplotlib.figure import Figure
@@ -78,18 +79,26 @@ def _mean_or_none(values: np.ndarray) -> float | None:
     return float(np.mean(values)) if len(values) else None
 
 
+def _cut(value: float) -> float:
+    """Cut to one decimal (never rounded up), as the project reports numbers."""
+    return math.floor(value * 10.0) / 10.0
+
+
 def plot_errors_by_view(table: dict, path, title: str) -> None:
     """Draw :func:`errors_by_view`'s mean errors per view as bars, frames and found share below."""
     figure = Figure(figsize=(9.0, 5.0), dpi=120, layout='constrained')
     axes = figure.add_subplot()
     names = list(table)
     positions = np.arange(len(names))
+    tallest_mm = 0.0
     for offset, key, label in ((-0.2, 'gt_center_mean_error_mm', 'crop at the true centre'),
                                (0.2, 'pipeline_mean_error_mm', 'live single frame (found)')):
         values = [table[name][key] or 0.0 for name in names]
         bars = axes.bar(positions + offset, values, width=0.4, label=label)
-        axes.bar_label(bars, fmt='%.1f', fontsize='small')
-    found = [100.0 * (row['pipeline_found_fraction'] or 0.0) for row in table.values()]
+        axes.bar_label(bars, [f'{_cut(value):.1f}' for value in values], fontsize='small')
+        tallest_mm = max(tallest_mm, *values)
+    axes.set_ylim(0.0, 1.25 * tallest_mm or 1.0)   # room for the legend above the bars
+    found = [_cut(100.0 * (row['pipeline_found_fraction'] or 0.0)) for row in table.values()]
     axes.set_xticks(positions, [f'{name}\n{row["frames"]} frames\nfound {share:.1f} %'
                                 for (name, row), share in zip(table.items(), found)],
                     fontsize='small')
