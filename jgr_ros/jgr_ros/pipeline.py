@@ -48,6 +48,16 @@ MAX_SURFACE_STEP = 0.08
 # 1.0 (median 0.991); the best candidate in random depth at hand distance 0.07 to 0.464, in
 # other noise, walls and random images 0.0 (no candidate). 0.6 lies between.
 DEFAULT_MIN_SCORE = 0.6
+# A hand the pose network shrank below the size of any real hand is something else it was
+# shown (an object, the end of a forearm): its knuckles (index to little-finger root) closer
+# than MIN_PALM_WIDTH_MM and its joints on average nearer their mean than MIN_JOINT_SPREAD_MM.
+# The smallest hands of the synthetic world (3,000 wide-world scenes; scale 0.8, parts -20 %)
+# measure 37.5 mm and 23.7 mm (a fist, whose knuckles stay 38.5 mm apart). With JGR-P2O
+# version 8 and the detector (tracking off, two hands; 600 hard, 300 two-hand and 500
+# clutter-only frames) both together hold for 12 of the 31 hands reported more than 60 mm from
+# any hand and for 5 of the 989 reported within 30 mm of one.
+MIN_PALM_WIDTH_MM = 30.0
+MIN_JOINT_SPREAD_MM = 28.0
 # Two hand centres (3-D) closer than this are one hand: a detection this near an estimated
 # hand is not searched again, and of two estimates this near the lower-scoring one is dropped.
 SAME_HAND_MM = 100.0
@@ -199,6 +209,20 @@ def joint_confidences(joints_uvd: np.ndarray, depth_mm: np.ndarray) -> np.ndarra
     in_front_mm = np.maximum(observed - joints_uvd[:, 2], 0.0)
     confidence = np.exp(-in_front_mm / CONFIDENCE_SCALE_MM)
     return np.where(inside & (observed > 0), confidence, 0.5).astype(np.float32)
+
+
+def is_hand_sized(joints_mm: np.ndarray, skeleton: Skeleton) -> bool:
+    """
+    Return whether (J, 3) joints (mm) are not smaller than a hand can be (see MIN_PALM_WIDTH_MM).
+
+    Skeletons without the index and little-finger roots are never too small.
+    """
+    if not {'index_mcp', 'pinky_mcp'} <= set(skeleton.joint_names):
+        return True
+    palm_mm = np.linalg.norm(joints_mm[skeleton.index('index_mcp')]
+                             - joints_mm[skeleton.index('pinky_mcp')])
+    spread_mm = np.linalg.norm(joints_mm - joints_mm.mean(axis=0), axis=1).mean()
+    return bool(palm_mm >= MIN_PALM_WIDTH_MM or spread_mm >= MIN_JOINT_SPREAD_MM)
 
 
 def load_detector(kind: str, path: str | pathlib.Path | None = None, device: str = 'auto',
@@ -379,9 +403,8 @@ class HandPoseEstimator:
             return followed, 'the candidate is no smooth surface (noise?)'
         for _ in range(self.config.recentre_iterations):
             results = self._recentred(depth_mm, camera, results, watch)
-        best_score = max(hand.score for hand in results)
-        return (followed + [hand for hand in results if self._is_hand(hand)],
-                f'best candidate scored {best_score:.2f} < min_score {self.config.min_score:g}')
+        best = max(results, key=lambda hand: hand.score)
+        return followed + [hand for hand in results if self._is_hand(hand)], self._why_not(best)
 
     def _confirmed(self, followed: list[HandPoseResult],
                    detections: Sequence) -> list[HandPoseResult]:
@@ -460,11 +483,20 @@ class HandPoseEstimator:
                 and filled <= MAX_HAND_FILL * in_image_fraction(crop))
 
     def _is_hand(self, hand: HandPoseResult | None) -> bool:
-        """Return whether ``hand`` is one: scoring at least min_score, in the working range."""
+        """Return whether ``hand`` is one: scoring at least min_score, hand-sized, in range."""
         working_range = self.config.localizer
         return (hand is not None and hand.score >= self.config.min_score
                 and working_range.min_depth_mm <= hand.center_mm[2]
-                <= working_range.max_depth_mm)
+                <= working_range.max_depth_mm
+                and is_hand_sized(hand.joints_mm, self.skeleton))
+
+    def _why_not(self, hand: HandPoseResult) -> str:
+        """Say why ``hand``, the best candidate, is no hand (when it is none)."""
+        if hand.score < self.config.min_score:
+            return f'best candidate scored {hand.score:.2f} < min_score {self.config.min_score:g}'
+        if not is_hand_sized(hand.joints_mm, self.skeleton):
+            return 'the best candidate is smaller than any hand (an object?)'
+        return f'the best candidate lies {hand.center_mm[2]:.0f} mm away, out of the working range'
 
     def _best(self, hands: list[HandPoseResult]) -> list[HandPoseResult]:
         """Return the best max_hands hands, highest score first, no two of them one hand."""

@@ -47,14 +47,16 @@ def write_tiny_models(directory: pathlib.Path) -> tuple[pathlib.Path, pathlib.Pa
     Write an untrained one-stack JGR-P2O and centre net; return their paths.
 
     Untrained, JGR-P2O votes every joint onto the crop centre: a degenerate palm without a
-    wrist frame. Amplifying its offset head spreads the (meaningless) skeleton over a few cm.
+    wrist frame, smaller than any hand (the pipeline's is_hand_sized drops it). Amplifying its
+    offset head spreads the (meaningless) skeleton over a hand's size (joints 35-40 mm from
+    their mean on the fixture's frames).
     """
     torch.manual_seed(0)
     skeleton = get_skeleton('mano21')
     pose_model = JGRP2O(21, num_stacks=1, adjacency=skeleton.adjacency())
     with torch.no_grad():
         pose_model.stacks[-1].fuse[1].running_var.fill_(1e-4)
-        pose_model.stacks[-1].to_offsets.weight.mul_(300.0)
+        pose_model.stacks[-1].to_offsets.weight.mul_(400.0)
     pose_path, center_path = directory / 'tiny_jgr_p2o.pt', directory / 'tiny_center.pt'
     save_model(pose_path, pose_model,
                ModelInfo('jgr_p2o', 'mano21', 21, skeleton.default_cube_mm, 96, num_stacks=1))
