@@ -55,7 +55,7 @@ DEFAULT_MIN_SCORE = 0.6
 # measure 37.5 mm and 23.7 mm (a fist, whose knuckles stay 38.5 mm apart). With JGR-P2O
 # version 8 and the detector (tracking off, two hands; 600 hard, 300 two-hand and 500
 # clutter-only frames) both together hold for 12 of the 31 hands reported more than 60 mm from
-# any hand and for 5 of the 989 reported within 30 mm of one.
+# any hand and for 5 of the 989 reported within 30 mm of one (full sets: the detector card).
 MIN_PALM_WIDTH_MM = 30.0
 MIN_JOINT_SPREAD_MM = 28.0
 # Two hand centres (3-D) closer than this are one hand: a detection this near an estimated
