@@ -139,12 +139,14 @@ def _nearest_surface(frame: Tensor, output_stride: int) -> Tensor:
     return -F.max_pool2d(-frame, output_stride)
 
 
-def detector_loss(raw: Tensor, frame: Tensor, target: Tensor) -> tuple[Tensor, dict]:
+def detector_loss(raw: Tensor, frame: Tensor, target: Tensor,
+                  depth_weight: float = DEPTH_WEIGHT) -> tuple[Tensor, dict]:
     """
     Return CenterNet's loss of raw outputs against (B, 5, rows, cols) :func:`make_target`.
 
     Focal loss on the heat map, normalised by the number of hands (cells marked -1 are
-    ignored); L1 on the offsets and on the depth at the hands' centre cells.
+    ignored); L1 on the offsets and, times ``depth_weight``, on the depth (in DEPTH_STEPs) at
+    the hands' centre cells.
     """
     heat_target, mask = target[:, 0], target[:, 4]
     known = heat_target >= 0.0
@@ -164,7 +166,7 @@ def detector_loss(raw: Tensor, frame: Tensor, target: Tensor) -> tuple[Tensor, d
                    + (raw[:, OFFSET_V] - target[:, 2]).abs()) * mask
     depth_loss = (depth - target[:, 3]).abs() / DEPTH_STEP * mask
     offset_loss, depth_loss = offset_loss.sum() / hands, depth_loss.sum() / hands
-    loss = heat_loss + OFFSET_WEIGHT * offset_loss + DEPTH_WEIGHT * depth_loss
+    loss = heat_loss + OFFSET_WEIGHT * offset_loss + depth_weight * depth_loss
     return loss, {'heat': heat_loss.item(), 'offset': offset_loss.item(),
                   'depth': depth_loss.item()}
 

@@ -116,6 +116,20 @@ def test_network_shapes_and_a_loss_that_learns_one_frame(output_stride):
     assert len(hands) >= 1 and np.linalg.norm(hands[0, :2] - [340.0, 250.0]) < 16.0
 
 
+def test_the_depth_weight_scales_the_depth_term_only():
+    torch.manual_seed(0)
+    net = HandDetectorNet()
+    depth_mm = np.full(IMAGE_SHAPE, 1500.0, np.float32)
+    depth_mm[200:300, 300:380] = 600.0
+    frame = torch.from_numpy(detector_input(depth_mm))[None, None]
+    target = torch.from_numpy(_target_of(340.0, 250.0, 615.0))[None]
+    raw = net(frame)
+    plain, parts = detector_loss(raw, frame, target)
+    heavier, _ = detector_loss(raw, frame, target, depth_weight=3.0)
+    assert parts['depth'] > 0.0
+    assert heavier.item() == pytest.approx(plain.item() + 2.0 * parts['depth'], rel=1e-5)
+
+
 def test_wrong_input_shapes_are_input_errors():
     with pytest.raises(InputError, match='120, 160'):
         HandDetectorNet()(torch.zeros(1, 1, 96, 96))

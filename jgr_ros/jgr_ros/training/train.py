@@ -27,6 +27,7 @@ from jgr_ros.crop import crop_to_camera
 from jgr_ros.detector_net import (
     decode_centers,
     detector_input,
+    DEPTH_WEIGHT,
     detector_loss,
     HandDetectorNet,
     OUTPUT_STRIDES,
@@ -73,6 +74,7 @@ class TrainConfig:
     offset_loss_beta: float = 1e-4
     augmentation: dict = field(default_factory=dict)
     center_offset_sigma_mm: float = 30.0  # centre-refinement: error of the initial centre
+    detector_depth_weight: float = DEPTH_WEIGHT   # hand detector: weight of its depth loss
     num_workers: int = 2
     threads: int = 0                      # torch CPU threads (0: PyTorch's default)
     device: str = 'auto'
@@ -232,7 +234,8 @@ class Trainer:
         if self.config.kind == 'jgr_p2o':
             loss, parts = jgr_p2o_loss(outputs, inputs, targets, beta=self.config.offset_loss_beta)
         elif self.config.kind == 'hand_detector':
-            loss, parts = detector_loss(outputs.float(), inputs, targets)
+            loss, parts = detector_loss(outputs.float(), inputs, targets,
+                                         self.config.detector_depth_weight)
         else:
             loss = center_refine_loss(outputs, targets)
             parts = {'mse': loss.item()}
