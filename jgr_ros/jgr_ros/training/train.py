@@ -26,8 +26,8 @@ from jgr_ros.center_net import center_refine_loss, CenterRefineNet
 from jgr_ros.crop import crop_to_camera
 from jgr_ros.detector_net import (
     decode_centers,
-    detector_input,
     DEPTH_WEIGHT,
+    detector_input,
     detector_loss,
     HandDetectorNet,
     OUTPUT_STRIDES,
@@ -235,7 +235,7 @@ class Trainer:
             loss, parts = jgr_p2o_loss(outputs, inputs, targets, beta=self.config.offset_loss_beta)
         elif self.config.kind == 'hand_detector':
             loss, parts = detector_loss(outputs.float(), inputs, targets,
-                                         self.config.detector_depth_weight)
+                                        self.config.detector_depth_weight)
         else:
             loss = center_refine_loss(outputs, targets)
             parts = {'mse': loss.item()}
