@@ -19,6 +19,7 @@ from jgr_ros.detector_net import HandDetectorNet, OUTPUT_STRIDES
 from jgr_ros.errors import InputError
 from jgr_ros.model import JGRP2O
 from jgr_ros.skeletons import get_skeleton
+from jgr_ros.verifier_net import HandVerifierNet
 import torch
 from torch import nn
 
@@ -26,7 +27,8 @@ FORMAT = 'jgr_ros.model'
 FORMAT_VERSION = 1
 # The detector's input is a 160 x 120 frame: its size is the width.
 INPUT_SIZES = {'jgr_p2o': JGRP2O.input_size, 'center_refine': CenterRefineNet.input_size,
-               'hand_detector': HandDetectorNet.input_size}
+               'hand_detector': HandDetectorNet.input_size,
+               'hand_verifier': HandVerifierNet.input_size}
 MODEL_KINDS = tuple(INPUT_SIZES)
 # How the crops the shipped models expect are made (see jgr_ros.model.downsample_depth).
 DEFAULT_NORMALISATION = {'background': 'far_plane', 'range': [-1, 1],
@@ -79,6 +81,8 @@ def build_model(info: ModelInfo) -> nn.Module:
         return CenterRefineNet()
     if info.kind == 'hand_detector':
         return HandDetectorNet(info.output_stride)
+    if info.kind == 'hand_verifier':
+        return HandVerifierNet()
     return JGRP2O(info.num_joints, info.num_stacks, adjacency=skeleton.adjacency())
 
 

@@ -3,8 +3,9 @@
 The networks with the conventions stored in their model files.
 
 :class:`PoseModel` is JGR-P2O (layout, cube, input size of its file); :class:`CenterRefiner`
-is the DeepPrior++-style centre refinement, applied by :func:`refine_center`. Both run their
-network through a backend (:mod:`jgr_ros.runtime`). Model files ship in ``jgr_ros/models/``
+is the DeepPrior++-style centre refinement, applied by :func:`refine_center`;
+:class:`HandVerifier` tells whether a pose crop is centred on a hand. Each runs its network
+through a backend (:mod:`jgr_ros.runtime`). Model files ship in ``jgr_ros/models/``
 (:func:`shipped_model_path`); ``None`` as a path means the shipped default.
 """
 import importlib.resources
@@ -29,6 +30,7 @@ import torch
 
 DEFAULT_POSE_MODEL = 'jgr_p2o_mano21.pt'
 DEFAULT_CENTER_MODEL = 'center_refine_mano21.pt'
+DEFAULT_VERIFIER_MODEL = 'hand_verifier_mano21.pt'
 
 
 def shipped_model_path(name: str) -> pathlib.Path:
@@ -115,6 +117,21 @@ class CenterRefiner(LoadedNetwork):
         return refine_center(depth_mm, camera, center_mm, (self.cube_mm,) * 3,
                              self.predict_offset, iterations=iterations,
                              crop_size=self.input_size)
+
+
+class HandVerifier(LoadedNetwork):
+    """The hand verifier (:mod:`jgr_ros.verifier_net`) for the pose crops of its file's cube."""
+
+    def __init__(self, path: str | pathlib.Path | None = None, device: str = 'auto',
+                 backend: str = 'auto'):
+        """Load the model file (None: the shipped default); it runs in fp32 on ``backend``."""
+        super().__init__(path, DEFAULT_VERIFIER_MODEL, 'hand_verifier', device, backend)
+        self.cube_mm: float = self.info.cube_mm
+        self.input_size: int = self.info.input_size
+
+    def hand_probabilities(self, crops: np.ndarray) -> np.ndarray:
+        """(B, S, S) normalised pose crops -> (B,) probability that each is centred on a hand."""
+        return self._run(check_crops(crops, self.input_size))
 
 
 def refine_center(depth_mm: np.ndarray, camera: CameraModel, center_mm: np.ndarray,

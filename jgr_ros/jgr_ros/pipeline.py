@@ -10,6 +10,7 @@ The estimation pipeline on one depth frame, free of ROS: up to ``max_hands`` han
         -> crop a metric cube per hand to 96 x 96 in [-1, 1]
         -> JGR-P2O on all crops in one batch -> per-joint (u, v, z) in each crop
         -> full-image (u, v, depth) -> back-projection to the camera frame (mm)
+        -> a searched hand: the hand verifier's word on its last crop, with the detection's
         -> score against the observed depth; keep the best max_hands; a track id each
 
 :class:`HandPoseEstimator` runs it all; the networks are in :mod:`jgr_ros.networks`, how they
@@ -25,8 +26,8 @@ from jgr_ros.crop import crop_to_image, HandCrop
 from jgr_ros.depth import check_depth_image
 from jgr_ros.detector import HandDetector
 from jgr_ros.errors import InputError
-from jgr_ros.localization import HandLocalizer, Localizer, LocalizerConfig
-from jgr_ros.networks import CenterRefiner, PoseModel
+from jgr_ros.localization import HandDetection, HandLocalizer, Localizer, LocalizerConfig
+from jgr_ros.networks import CenterRefiner, HandVerifier, PoseModel
 from jgr_ros.skeletons import Skeleton
 from jgr_ros.tracking import DEFAULT_GATE_MM, HandTracker
 import numpy as np
@@ -48,6 +49,16 @@ MAX_SURFACE_STEP = 0.08
 # 1.0 (median 0.991); the best candidate in random depth at hand distance 0.07 to 0.464, in
 # other noise, walls and random images 0.0 (no candidate). 0.6 lies between.
 DEFAULT_MIN_SCORE = 0.6
+# The hand verifier's evidence against the detector's: a searched candidate is a hand when
+# log(p / (1 - p)) + VERIFY_DETECTION_WEIGHT * its detection's score reaches
+# EstimatorConfig.verify_min_log_odds (p: the verifier's probability on its last crop). With the
+# verifier, the detector's weak peaks (DetectorConfig.confirm_score 0.3 to min_score 0.4) are
+# candidates too. Chosen on the verifier's own held-out frames (seeds 9,500,000-9,501,499, JGR-P2O
+# version 9; models/hand_verifier_mano21.md): weights 8-15 traced the same curve of hands found
+# against false hands, 10 with log-odds 2.5 found 21 more of 1,583 hands than the detector alone
+# at 0.4 with 8 fewer false hands (of 59).
+VERIFY_DETECTION_WEIGHT = 10.0
+DEFAULT_VERIFY_MIN_LOG_ODDS = 2.5
 # A hand the pose network shrank below the size of any real hand is something else it was
 # shown (an object, the end of a forearm): its knuckles (index to little-finger root) closer
 # than MIN_PALM_WIDTH_MM and its joints on average nearer their mean than MIN_JOINT_SPREAD_MM.
@@ -103,6 +114,11 @@ class EstimatorConfig:
     # crop can settle on a forearm or object the hand left: 2 of 20 wide-world videos,
     # docs/performance.md). 0: followed hands are never checked.
     confirm_misses: int = 2
+    # With the learned detector: judge each searched hand with the hand verifier (which then
+    # also looks at the detector's weak peaks); a hand needs verify_min_log_odds of evidence
+    # (VERIFY_DETECTION_WEIGHT; higher: fewer false hands, and fewer hands).
+    verify: bool = True
+    verify_min_log_odds: float = DEFAULT_VERIFY_MIN_LOG_ODDS
 
     def __post_init__(self) -> None:
         """Reject settings that cannot work, with the setting's name in the message."""
@@ -135,6 +151,8 @@ class HandPoseResult:
     detected_center_mm: np.ndarray            # (3,) start: localiser's or followed centre
     crop: HandCrop
     tracked: bool = False                     # followed from the previous frame's hand
+    detection_score: float | None = None      # of the detection a searched hand started at
+    hand_log_odds: float | None = None        # the verifier's, with it (VERIFY_DETECTION_WEIGHT)
     track_id: int = 0                         # HandTracker's id (0 until assigned)
     unconfirmed: int = 0                      # searches in a row without a detection here
 
@@ -231,6 +249,13 @@ def load_detector(kind: str, path: str | pathlib.Path | None = None, device: str
     return HandDetector(path, device=device, backend=backend) if kind == 'learned' else None
 
 
+def load_verifier(config: EstimatorConfig, path: str | pathlib.Path | None = None,
+                  device: str = 'auto', backend: str = 'auto') -> HandVerifier | None:
+    """Return the hand verifier (None: the shipped file) if ``config`` uses it, else None."""
+    return (HandVerifier(path, device, backend)
+            if config.detector == 'learned' and config.verify else None)
+
+
 class _Stopwatch:
     """Collects per-stage wall times in milliseconds, summed over a frame's passes."""
 
@@ -273,15 +298,21 @@ class HandPoseEstimator:
 
     def __init__(self, pose_model: PoseModel, refiner: CenterRefiner | None = None,
                  config: EstimatorConfig | None = None, detector: Localizer | None = None,
-                 tracker: HandTracker | None = None):
+                 tracker: HandTracker | None = None, verifier: HandVerifier | None = None):
         """
         Run ``pose_model`` and ``refiner`` with ``config``.
 
         ``detector`` is the learned localiser (:func:`load_detector`), needed when
-        ``config.detector`` is 'learned'; ``tracker`` carries track ids on from another
+        ``config.detector`` is 'learned'; ``verifier`` judges its searched hands (None: none
+        does, and its weak peaks start none); ``tracker`` carries track ids on from another
         estimator (see :meth:`reconfigured`).
         """
         self.pose_model, self.refiner, self.detector = pose_model, refiner, detector
+        self.verifier = verifier
+        if self.verifier is not None and self.verifier.cube_mm != pose_model.cube_mm:
+            raise InputError(f'the hand verifier {self.verifier.path} judges '
+                             f'{self.verifier.cube_mm:g} mm crops, the pose model makes '
+                             f'{pose_model.cube_mm:g} mm ones')
         self.config = config or EstimatorConfig()
         if self.config.detector == 'learned' and detector is None:
             raise InputError("detector 'learned' needs the detector network (see "
@@ -300,13 +331,15 @@ class HandPoseEstimator:
     def from_files(cls, model_path: str | pathlib.Path | None = None,
                    center_model_path: str | pathlib.Path | None = None, device: str = 'auto',
                    config: EstimatorConfig | None = None, backend: str = 'auto',
-                   detector_model_path: str | pathlib.Path | None = None
+                   detector_model_path: str | pathlib.Path | None = None,
+                   verifier_model_path: str | pathlib.Path | None = None
                    ) -> 'HandPoseEstimator':
         """Load the networks (None: the shipped files); missing files raise InputError."""
         config = config or EstimatorConfig()
         return cls(PoseModel(model_path, device, backend=backend),
                    CenterRefiner(center_model_path, device, backend), config,
-                   load_detector(config.detector, detector_model_path, device, backend))
+                   load_detector(config.detector, detector_model_path, device, backend),
+                   verifier=load_verifier(config, verifier_model_path, device, backend))
 
     def reconfigured(self, config: EstimatorConfig) -> 'HandPoseEstimator':
         """
@@ -315,7 +348,7 @@ class HandPoseEstimator:
         It replaces this one: the two share the tracker, so they must not run side by side.
         """
         return HandPoseEstimator(self.pose_model, self.refiner, config, self.detector,
-                                 self.tracker)
+                                 self.tracker, self.verifier)
 
     @property
     def skeleton(self) -> Skeleton:
@@ -354,6 +387,12 @@ class HandPoseEstimator:
         return HandPoseFrame(hands, '' if hands else reason, watch.timings_ms)
 
     @property
+    def _verifying(self) -> bool:
+        """Return whether the verifier judges searched hands (those of the learned detector)."""
+        return (self.verifier is not None and self.config.verify
+                and self.config.detector == 'learned')
+
+    @property
     def _confirming(self) -> bool:
         """Return whether searches check the followed hands (see confirm_misses)."""
         return self.config.detector == 'learned' and self.config.confirm_misses > 0
@@ -380,7 +419,8 @@ class HandPoseEstimator:
         Return the followed hands the search keeps and the new hands it finds, or why none.
 
         New hands start at detections not within SAME_HAND_MM of a kept hand, best first, as
-        many as max_hands leaves room for.
+        many as max_hands leaves room for; with the verifier, at weak detections too, and
+        each must convince it (:meth:`_verified`).
         """
         detections = self.localizer.locate_hands(
             depth_mm, camera, MAX_HANDS_LIMIT if self._confirming else self.config.max_hands,
@@ -388,23 +428,60 @@ class HandPoseEstimator:
         watch.lap('localize')
         if self._confirming:
             followed = self._confirmed(followed, [*detections, *detections.weak])
-        if not detections:
+        candidates = [*detections, *detections.weak] if self._verifying else detections
+        if not candidates:
             return followed, detections.reason or 'the localiser found no hand'
         known_mm = [self.skeleton.hand_center(hand.joints_mm) for hand in followed]
-        starts_mm = [detection.center_mm for detection in detections
-                     if not _near_any(detection.center_mm, known_mm)
-                     ][:self.config.max_hands - len(followed)]
-        if not starts_mm:
+        starts = [detection for detection in candidates
+                  if not _near_any(detection.center_mm, known_mm)
+                  ][:self.config.max_hands - len(followed)]
+        if not starts:
             return followed, 'the localiser found only the followed hands'
-        results = [hand for hand in self._estimate_at(
-            depth_mm, camera, starts_mm, self.config.refine_iterations, watch, False)
-            if hand is not None]
+        results = self.search_candidates(depth_mm, camera, starts, watch)
         if not results:
             return followed, 'the candidate is no smooth surface (noise?)'
-        for _ in range(self.config.recentre_iterations):
-            results = self._recentred(depth_mm, camera, results, watch)
         best = max(results, key=lambda hand: hand.score)
+        if self._verifying:
+            results = self._verified(results, watch)
         return followed + [hand for hand in results if self._is_hand(hand)], self._why_not(best)
+
+    def search_candidates(self, depth_mm: np.ndarray, camera: CameraModel,
+                          detections: Sequence[HandDetection],
+                          watch: _Stopwatch | None = None) -> list[HandPoseResult]:
+        """
+        Return the hands estimated from a search's detections, before any is judged a hand.
+
+        From each detection: refine ``refine_iterations`` times, crop, JGR-P2O (one batch),
+        then again around its joints' centre ``recentre_iterations`` times; detections whose
+        crop holds no smooth surface give none. ``depth_mm`` must be a checked frame of
+        ``camera``.
+        """
+        watch = watch or _Stopwatch()
+        results = self._estimate_at(depth_mm, camera,
+                                    [detection.center_mm for detection in detections],
+                                    self.config.refine_iterations, watch, False)
+        results = [replace(hand, detection_score=detection.score)
+                   for hand, detection in zip(results, detections) if hand is not None]
+        for _ in range(self.config.recentre_iterations if results else 0):
+            results = self._recentred(depth_mm, camera, results, watch)
+        return results
+
+    def _verified(self, hands: list[HandPoseResult], watch: _Stopwatch
+                  ) -> list[HandPoseResult]:
+        """
+        Return the searched hands with enough evidence (see VERIFY_DETECTION_WEIGHT).
+
+        Sets each hand's ``hand_log_odds``: the verifier's on the hand's last crop plus the
+        weighted score of its detection.
+        """
+        probabilities = self.verifier.hand_probabilities(
+            np.stack([hand.crop.image for hand in hands])).astype(np.float64)
+        probabilities = np.clip(probabilities, 1e-6, 1.0 - 1e-6)
+        for hand, probability in zip(hands, probabilities):
+            hand.hand_log_odds = float(np.log(probability / (1.0 - probability))
+                                       + VERIFY_DETECTION_WEIGHT * hand.detection_score)
+        watch.lap('verify')
+        return [hand for hand in hands if hand.hand_log_odds >= self.config.verify_min_log_odds]
 
     def _confirmed(self, followed: list[HandPoseResult],
                    detections: Sequence) -> list[HandPoseResult]:
@@ -428,7 +505,8 @@ class HandPoseEstimator:
         again = self._estimate_at(depth_mm, camera,
                                   [self.skeleton.hand_center(hand.joints_mm) for hand in hands],
                                   0, watch, False)
-        return [hand if new is None else replace(new, detected_center_mm=hand.detected_center_mm)
+        return [hand if new is None else replace(new, detected_center_mm=hand.detected_center_mm,
+                                                 detection_score=hand.detection_score)
                 for hand, new in zip(hands, again)]
 
     def _estimate_at(self, depth_mm: np.ndarray, camera: CameraModel,
@@ -492,6 +570,10 @@ class HandPoseEstimator:
 
     def _why_not(self, hand: HandPoseResult) -> str:
         """Say why ``hand``, the best candidate, is no hand (when it is none)."""
+        if hand.hand_log_odds is not None and hand.hand_log_odds < self.config.verify_min_log_odds:
+            return (f'the hand verifier doubts the best candidate (log-odds '
+                    f'{hand.hand_log_odds:.1f} < verify_min_log_odds '
+                    f'{self.config.verify_min_log_odds:g})')
         if hand.score < self.config.min_score:
             return f'best candidate scored {hand.score:.2f} < min_score {self.config.min_score:g}'
         if not is_hand_sized(hand.joints_mm, self.skeleton):

@@ -174,8 +174,9 @@ def test_bench_measures_every_number_it_promises():
         assert row['max_error_mm'] < TOLERANCE_MM
     search, tracking = results['pipeline']['search'], results['pipeline']['tracking']
     # A searched frame: the detector, then crops and the pose network (three times: recentred
-    # twice); a followed one: a crop and the pose network once, no search.
-    for mode, stages in ((search, ('decode', 'localize', 'crop', 'infer', 'back_project')),
+    # twice), then the hand verifier; a followed one: a crop and the pose network once.
+    for mode, stages in ((search, ('decode', 'localize', 'crop', 'infer', 'back_project',
+                                   'verify')),
                          (tracking, ('decode', 'crop', 'infer', 'back_project'))):
         for stage in stages + ('total',):
             assert 0 <= mode['stages'][stage]['p50_ms'] <= mode['stages'][stage]['p99_ms']

@@ -4,7 +4,7 @@
 import json
 
 from jgr_ros.detector import HandDetector
-from jgr_ros.networks import CenterRefiner, PoseModel
+from jgr_ros.networks import CenterRefiner, HandVerifier, PoseModel
 from jgr_ros.training.golden_outputs import compute, golden_path
 import numpy as np
 import pytest
@@ -21,9 +21,10 @@ def stored() -> dict:
 def test_shipped_networks_reproduce_their_golden_outputs(stored, backend):
     outputs = compute(PoseModel(device='cpu', backend=backend),
                       CenterRefiner(device='cpu', backend=backend),
-                      HandDetector(device='cpu', backend=backend))
+                      HandDetector(device='cpu', backend=backend),
+                      HandVerifier(device='cpu', backend=backend))
     tolerance = 1e-4 if backend == 'eager' else 1e-3   # other runtimes round differently
-    for key in ('pose_uvz', 'center_offsets', 'detector_outputs'):
+    for key in ('pose_uvz', 'center_offsets', 'detector_outputs', 'verifier_probabilities'):
         np.testing.assert_allclose(outputs[key], stored[key], rtol=0, atol=tolerance,
                                    err_msg=f'{key}: if the weights changed on purpose, run '
                                            'python -m jgr_ros.training.golden_outputs --write')
@@ -40,3 +41,8 @@ def test_the_detector_sees_hands_in_its_golden_frames(stored):
     assert outputs.shape == (2, 4, 15, 20)   # every fourth cell of the 60 x 80 grid (stride 2)
     assert np.all((outputs[:, 0] >= 0.0) & (outputs[:, 0] <= 1.0))   # heat
     assert np.ptp(outputs[:, 0]) > 0.0
+
+
+def test_the_verifier_sees_hands_in_the_golden_crops(stored):
+    """The golden pose crops are centred on hands: the verifier says so for each."""
+    assert np.min(stored['verifier_probabilities']) > 0.5

@@ -13,6 +13,7 @@ from jgr_ros.model_file import (
     ModelInfo,
     save_model,
 )
+from jgr_ros.verifier_net import HandVerifierNet
 import numpy as np
 import pytest
 import torch
@@ -87,6 +88,19 @@ def test_center_refine_round_trip(tmp_path):
     crop = torch.rand(2, 1, 128, 128)
     with torch.no_grad():
         torch.testing.assert_close(model(crop), original(crop))
+
+
+def test_hand_verifier_round_trip(tmp_path):
+    path = tmp_path / 'verifier.pt'
+    original = HandVerifierNet().eval()
+    info = ModelInfo(kind='hand_verifier', skeleton='mano21', num_joints=21, cube_mm=250.0,
+                     input_size=96)
+    save_model(path, original, info, half=True)
+    model, loaded_info = load_model(path, expected_kind='hand_verifier')
+    assert isinstance(model, HandVerifierNet) and loaded_info == info
+    crop = torch.rand(2, 1, 96, 96)
+    with torch.no_grad():
+        torch.testing.assert_close(model(crop), original(crop), rtol=1e-2, atol=1e-2)
 
 
 def test_build_model_follows_the_info():

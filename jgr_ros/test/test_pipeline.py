@@ -15,7 +15,7 @@ from jgr_ros.detector_net import HandDetectorNet
 from jgr_ros.errors import InputError
 from jgr_ros.localization import HandDetection, HandDetections
 from jgr_ros.model_file import ModelInfo, save_model
-from jgr_ros.networks import CenterRefiner, PoseModel
+from jgr_ros.networks import CenterRefiner, HandVerifier, PoseModel
 from jgr_ros.pipeline import (
     EstimatorConfig,
     HandPoseEstimator,
@@ -43,6 +43,7 @@ CANDIDATE_DETECTOR = (pathlib.Path(__file__).parents[1] / 'jgr_ros' / 'models' /
                       / 'hand_detector_twohands_step5500.pt')
 MANO = get_skeleton('mano21')
 FRAMES = 12
+WEAK_SCORE = 0.35      # between the detector's confirm_score and min_score
 RATE_HZ = 60.0
 
 
@@ -68,14 +69,15 @@ class TrueCenters:
 
     def __init__(self):
         self.centers_mm: list[np.ndarray] = []
-        self.weak_mm: list[np.ndarray] = []     # returned as weak detections
+        self.weak_mm: list[np.ndarray] = []     # returned as weak detections (WEAK_SCORE)
 
     def locate_hands(self, depth_mm: np.ndarray, camera: CameraModel, max_hands: int,
                      priors_mm=()) -> HandDetections:
         return HandDetections([HandDetection(True, '', center_mm)
                                for center_mm in self.centers_mm[:max_hands]],
                               'no true centre',
-                              [HandDetection(True, '', center_mm) for center_mm in self.weak_mm])
+                              [HandDetection(True, '', center_mm, score=WEAK_SCORE)
+                               for center_mm in self.weak_mm])
 
 
 @pytest.fixture(scope='module')
@@ -431,6 +433,54 @@ def test_the_rules_find_one_hand_so_max_hands_changes_nothing_with_them(networks
         np.testing.assert_array_equal(single.best.joints_mm, double.best.joints_mm)
 
 
+@functools.cache
+def shipped_verifier() -> HandVerifier:
+    return HandVerifier(None, 'cpu')
+
+
+def test_the_verifier_judges_searched_hands_started_at_weak_detections_too(
+        networks, two_hands):
+    frame = two_hands[0]
+    localizer = TrueCenters()
+    localizer.weak_mm = true_centers_mm(frame)[:1]      # only a weak peak on the first hand
+    config = EstimatorConfig(detector='learned', tracking=False, max_hands=1)
+    unverified = HandPoseEstimator(*networks, config, localizer)
+    assert unverified.estimate(frame.depth_mm, frame.camera).hands == []
+    verified = HandPoseEstimator(*networks, config, localizer, verifier=shipped_verifier())
+    (hand,) = verified.estimate(frame.depth_mm, frame.camera).hands
+    assert hand.detection_score == WEAK_SCORE and hand.hand_log_odds >= config.verify_min_log_odds
+    assert min(errors_by_true_hand_mm(HandPoseFrame([hand]), frame)[:1]) < 20.0
+    doubting = verified.reconfigured(replace(config, verify_min_log_odds=30.0))
+    result = doubting.estimate(frame.depth_mm, frame.camera)
+    assert result.hands == [] and 'verifier doubts' in result.reason
+    off = verified.reconfigured(replace(config, verify=False))
+    assert off.estimate(frame.depth_mm, frame.camera).hands == []   # weak peaks start none
+
+
+def test_the_verifier_drops_a_weak_detection_on_the_background(networks, two_hands):
+    frame = two_hands[0]
+    localizer = TrueCenters()
+    hand_mm = true_centers_mm(frame)[0]
+    # 25 cm beside the hand at its depth: the scene's wall, body or table, but no hand.
+    localizer.weak_mm = [hand_mm + (0.0, 250.0, 0.0)]
+    verified = HandPoseEstimator(*networks, EstimatorConfig(
+        detector='learned', tracking=False, max_hands=1), localizer, verifier=shipped_verifier())
+    result = verified.estimate(frame.depth_mm, frame.camera)
+    assert result.hands == [], [hand.hand_log_odds for hand in result.hands]
+
+
+def test_followed_hands_are_not_judged_again(networks, moving_hand):
+    localizer = TrueCenters()
+    hands = HandPoseEstimator(*networks, EstimatorConfig(detector='learned', max_hands=1),
+                              localizer, verifier=shipped_verifier())
+    results = []
+    for frame in moving_hand[:2]:
+        localizer.centers_mm = true_centers_mm(frame)
+        results.append(hands.estimate(frame.depth_mm, frame.camera))
+    assert results[0].best.hand_log_odds is not None and not results[0].tracked
+    assert results[1].tracked and results[1].best.hand_log_odds is None
+
+
 def test_a_frame_without_hands_gives_none_and_says_why(networks):
     wall_mm = np.full((CAMERA.height, CAMERA.width), 3000.0, np.float32)   # out of range
     result = estimator(networks, max_hands=2).estimate(wall_mm, CAMERA)
@@ -463,6 +513,9 @@ def test_from_files_loads_the_learned_detector_and_runs_it(tmp_path, moving_hand
                ModelInfo('hand_detector', 'mano21', 21, 250.0, HandDetectorNet.input_size))
     hands = HandPoseEstimator.from_files(device='cpu', config=learned, detector_model_path=path)
     assert hands.localizer is hands.detector and hands.detector.path == path
+    assert hands.verifier.path.name == 'hand_verifier_mano21.pt'
+    assert HandPoseEstimator.from_files(device='cpu', config=replace(
+        learned, verify=False), detector_model_path=path).verifier is None
     # Untrained, its heat map is about 0.01 everywhere: no hand, and the pipeline says so.
     frame = moving_hand[0]
     result = hands.estimate(frame.depth_mm, frame.camera)

@@ -161,7 +161,8 @@ class HandPosePipeline:
         def load(device: str) -> HandPoseEstimator:
             estimator = HandPoseEstimator.from_files(
                 values['model'] or None, values['center_model'] or None, device,
-                self._settings.estimator, values['backend'], values['detector_model'] or None)
+                self._settings.estimator, values['backend'], values['detector_model'] or None,
+                values['verifier_model'] or None)
             _warm_up(estimator)
             return estimator
         self._estimator, fallback_reason = load_estimator_with_cpu_fallback(
@@ -177,6 +178,7 @@ class HandPosePipeline:
                              'hand_classifiers': str(self._classifiers.path)}
         if self._estimator.detector is not None:   # the learned one: a model file
             self._static_info['detector_model'] = str(self._estimator.detector.path)
+            self._static_info['verifier_model'] = str(self._estimator.verifier.path)
         slower = fallback_reason or slower_backend_reason(values['backend'], pose_model)
         if slower:
             self._static_info['slower_than_possible'] = slower

@@ -86,6 +86,8 @@ HAND_POSE_PARAMETERS = (
                   'learned: the hand detector network, every hand)', read_only=True),
     ParameterSpec('detector_model', '', 'hand detector model file (.pt) for detector: learned; '
                   'empty: the shipped jgr_ros/models/hand_detector_mano21.pt', read_only=True),
+    ParameterSpec('verifier_model', '', 'hand verifier model file (.pt) for detector: learned; '
+                  'empty: the shipped jgr_ros/models/hand_verifier_mano21.pt', read_only=True),
     ParameterSpec('device', 'auto', 'auto, cpu, cuda or cuda:N (fp32 on all)',
                   read_only=True),
     ParameterSpec('backend', 'auto', 'inference backend: ' + ', '.join(BACKENDS)
@@ -133,6 +135,14 @@ HAND_POSE_PARAMETERS = (
                   'learned detector: its periodic searches also run with max_hands followed and '
                   'confirm each followed hand; one without a detection (or weak peak) within '
                   '100 mm in this many searches in a row is dropped (0: never checked)', (0, 100)),
+    ParameterSpec('verify', _ESTIMATOR.verify,
+                  'learned detector: judge each hand a search finds with the hand verifier '
+                  "network on its crop, together with the detection's score; weak detections "
+                  'then start hands too'),
+    ParameterSpec('verify_min_log_odds', _ESTIMATOR.verify_min_log_odds,
+                  "evidence a searched hand needs: the verifier's log-odds plus 10 x the "
+                  "detection's score (higher: fewer false hands, and fewer hands)",
+                  (-20.0, 30.0)),
     ParameterSpec('track_gate_mm', _ESTIMATOR.track_gate_mm,
                   "a hand within this distance of a track's predicted centre continues the "
                   'track (keeps its track_id), mm', (1.0, 1000.0)),
@@ -179,7 +189,9 @@ class RuntimeSettings:
                                     min_score=values['min_score'],
                                     track_gate_mm=values['track_gate_mm'],
                                     search_period_frames=values['search_period_frames'],
-                                    confirm_misses=values['confirm_misses'])
+                                    confirm_misses=values['confirm_misses'],
+                                    verify=values['verify'],
+                                    verify_min_log_odds=values['verify_min_log_odds'])
         markers = MarkerStyle(joint_diameter_m=values['marker_scale_m'],
                               lifetime_s=values['marker_lifetime_s'],
                               finger_colors=values['marker_finger_colors'])

@@ -39,7 +39,7 @@ from jgr_ros.camera import CameraModel
 from jgr_ros.detector import DetectorConfig, HandDetector
 from jgr_ros.detector_net import decode_centers, detector_input
 from jgr_ros.networks import CenterRefiner, PoseModel
-from jgr_ros.pipeline import EstimatorConfig, HandPoseEstimator
+from jgr_ros.pipeline import EstimatorConfig, HandPoseEstimator, load_verifier
 from jgr_ros.skeletons import get_skeleton
 from jgr_ros.synthetic.cameras import get_camera_preset
 from jgr_ros.synthetic.generator import SyntheticHandGenerator
@@ -261,6 +261,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--detector-model', help='hand-detector model file (default: shipped)')
     parser.add_argument('--model', help='JGR-P2O model file (default: shipped)')
     parser.add_argument('--center-model', help='centre-refinement model file (default: shipped)')
+    parser.add_argument('--verifier-model', help='hand-verifier model file (default: shipped)')
+    parser.add_argument('--no-verify', dest='verify', action='store_false',
+                        help="don't judge the pipeline's hands with the verifier")
     parser.add_argument('--sets', default=','.join(SETS),
                         help=f'comma-separated sets: {", ".join(SETS)} (default: all)')
     parser.add_argument('--frames', type=int, help='only the first frames of each set')
@@ -274,9 +277,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f'unknown sets {sorted(set(names) - set(SETS))}; known: {", ".join(SETS)}')
     config = DetectorConfig() if args.min_score is None else DetectorConfig(args.min_score)
     detector = HandDetector(args.detector_model, device='cpu', config=config)
+    pipeline_config = EstimatorConfig(tracking=False, max_hands=MAX_HANDS, verify=args.verify)
     estimator = HandPoseEstimator(PoseModel(args.model, device='cpu'),
                                   CenterRefiner(args.center_model, device='cpu'),
-                                  EstimatorConfig(tracking=False, max_hands=MAX_HANDS), detector)
+                                  pipeline_config, detector, verifier=load_verifier(
+                                      pipeline_config, args.verifier_model, device='cpu'))
     tallies = {name: evaluate_set(detector, estimator, SETS[name](args.frames)) for name in names}
     results = {'model': str(detector.path), 'match_mm': MATCH_MM, 'sets': {
         name: {'detector': summary(by_stage['detector'], config.min_score),

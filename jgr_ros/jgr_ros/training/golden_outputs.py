@@ -3,12 +3,12 @@
 Golden outputs of the shipped networks, stored beside their weights (models/golden_outputs.json).
 
 The inputs are fixed: crops at the true hand centre of the first frames of today's synthetic
-test set (JGR-P2O), crops around a displaced centre (the centre refiner) and the first frames
-of the detector's two-hand set (the hand detector: its outputs on every fourth cell), all
-rendered deterministically. A test recomputes the outputs with the eager fp32 networks and
-compares them to 1e-4, so a change anywhere between the weights and the numbers (a refactor of
-the model, of its loading, of cropping) cannot pass unnoticed. When the weights change on
-purpose, write the file again:
+test set (JGR-P2O and the hand verifier), crops around a displaced centre (the centre
+refiner) and the first frames of the detector's two-hand set (the hand detector: its outputs
+on every fourth cell), all rendered deterministically. A test recomputes the outputs with the
+eager fp32 networks and compares them to 1e-4, so a change anywhere between the weights and
+the numbers (a refactor of the model, of its loading, of cropping) cannot pass unnoticed. When
+the weights change on purpose, write the file again:
 
     python -m jgr_ros.training.golden_outputs --write
 """
@@ -18,7 +18,7 @@ import pathlib
 
 from jgr_ros.detector import HandDetector
 from jgr_ros.detector_net import detector_input
-from jgr_ros.networks import CenterRefiner, PoseModel, shipped_model_path
+from jgr_ros.networks import CenterRefiner, HandVerifier, PoseModel, shipped_model_path
 from jgr_ros.training.detection_eval import SETS
 from jgr_ros.training.samples import CropTransform, make_center_sample, make_pose_sample
 from jgr_ros.training.synthetic_eval import TEST_SETS
@@ -53,13 +53,15 @@ def detector_inputs() -> np.ndarray:
                      for frame in SETS['two_hands'](DETECTOR_FRAMES)])
 
 
-def compute(pose_model: PoseModel, refiner: CenterRefiner, detector: HandDetector) -> dict:
+def compute(pose_model: PoseModel, refiner: CenterRefiner, detector: HandDetector,
+            verifier: HandVerifier) -> dict:
     """Return the networks' outputs on the golden inputs (lists, for JSON)."""
     pose_crops, center_crops = golden_inputs(pose_model, refiner)
     step = DETECTOR_CELL_STEP
     return {'pose_uvz': pose_model.predict_crops(pose_crops).tolist(),
             'center_offsets': [refiner.predict_offset(crop).tolist() for crop in center_crops],
-            'detector_outputs': detector.infer(detector_inputs())[..., ::step, ::step].tolist()}
+            'detector_outputs': detector.infer(detector_inputs())[..., ::step, ::step].tolist(),
+            'verifier_probabilities': verifier.hand_probabilities(pose_crops).tolist()}
 
 
 def golden_path() -> pathlib.Path:
@@ -74,7 +76,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     outputs = compute(PoseModel(device='cpu', backend='eager'),
                       CenterRefiner(device='cpu', backend='eager'),
-                      HandDetector(device='cpu', backend='eager'))
+                      HandDetector(device='cpu', backend='eager'),
+                      HandVerifier(device='cpu', backend='eager'))
     text = json.dumps(outputs) + '\n'
     if args.write:
         golden_path().write_text(text)

@@ -33,8 +33,14 @@ import json
 import pathlib
 
 from jgr_ros.localization import Localizer
-from jgr_ros.networks import CenterRefiner, PoseModel
-from jgr_ros.pipeline import DETECTORS, EstimatorConfig, HandPoseEstimator, load_detector
+from jgr_ros.networks import CenterRefiner, HandVerifier, PoseModel
+from jgr_ros.pipeline import (
+    DETECTORS,
+    EstimatorConfig,
+    HandPoseEstimator,
+    load_detector,
+    load_verifier,
+)
 from jgr_ros.synthetic.scene import SyntheticConfig
 from jgr_ros.training.datasets import LabelledFrame, SyntheticFrames
 from jgr_ros.training.evaluate import (
@@ -98,16 +104,17 @@ def score(name: str, pred_mm: np.ndarray, gt_mm: np.ndarray) -> Score:
 
 
 def evaluate(pose_model: PoseModel, refiner: CenterRefiner, frames: SyntheticFrames,
-             config: EstimatorConfig | None = None, detector: Localizer | None = None) -> dict:
+             config: EstimatorConfig | None = None, detector: Localizer | None = None,
+             verifier: HandVerifier | None = None) -> dict:
     """
     Run both protocols and the centre measurements over ``frames``; return the results.
 
     The pipeline runs ``config`` (default: the node's, without tracking and with one hand: the
     frames are independent and the best hand found is scored); ``detector`` is the learned
-    localiser a config with detector 'learned' needs.
+    localiser a config with detector 'learned' needs, ``verifier`` the hand verifier it uses.
     """
     config = config or EstimatorConfig(tracking=False, max_hands=1)
-    estimator = HandPoseEstimator(pose_model, refiner, config, detector)
+    estimator = HandPoseEstimator(pose_model, refiner, config, detector, verifier=verifier)
     count, joints = len(frames), pose_model.skeleton.num_joints
     gt = np.empty((count, joints, 3))
     at_gt_center, pipeline = np.full_like(gt, np.nan), np.full_like(gt, np.nan)
@@ -148,6 +155,9 @@ def add_localiser_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--detector', choices=DETECTORS, default=defaults.detector,
                         help=f'the localiser (default: {defaults.detector})')
     parser.add_argument('--detector-model', help='hand-detector model file (default: shipped)')
+    parser.add_argument('--verifier-model', help='hand-verifier model file (default: shipped)')
+    parser.add_argument('--no-verify', dest='verify', action='store_false',
+                        help="don't judge the learned detector's hands with the verifier")
     parser.add_argument('--refine-iterations', type=int, default=defaults.refine_iterations,
                         help='centre refinements after a search (default: '
                              f'{defaults.refine_iterations})')
@@ -164,7 +174,8 @@ def localiser_config(args: argparse.Namespace, **changes) -> EstimatorConfig:
     """Return the pipeline settings of :func:`add_localiser_arguments`' options."""
     return EstimatorConfig(detector=args.detector, refine_iterations=args.refine_iterations,
                            recentre_iterations=args.recentre_iterations,
-                           tracking_refine_iterations=args.tracking_refine_iterations, **changes)
+                           tracking_refine_iterations=args.tracking_refine_iterations,
+                           verify=args.verify, **changes)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -185,6 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     refiner = CenterRefiner(args.center_model, device='cpu')
     config = localiser_config(args, tracking=False, max_hands=1)
     detector = load_detector(config.detector, args.detector_model, device='cpu')
+    verifier = load_verifier(config, args.verifier_model, device='cpu')
     for name in args.sets.split(','):
         test_set = TEST_SETS[name]
         results = {'set': name, 'cameras': list(test_set.cameras),
@@ -192,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
                    'recentre_iterations': config.recentre_iterations,
                    **evaluate(pose_model, refiner,
                               test_set.frames(args.frames, pose_model.skeleton.name), config,
-                              detector)}
+                              detector, verifier)}
         scores = results.pop('_scores')
         text = json.dumps(results, indent=1)
         print(text)
