@@ -15,6 +15,8 @@ from jgr_ros.detector_net import HandDetectorNet  # noqa: E402, I100
 from jgr_ros.model_file import ModelInfo, save_model  # noqa: E402
 from jgr_ros.networks import shipped_model_path  # noqa: E402
 from jgr_ros.synthetic import get_camera_preset, MotionConfig, MotionVideo  # noqa: E402
+from jgr_ros.verifier_net import HandVerifierNet  # noqa: E402
+from rclpy.parameter import Parameter  # noqa: E402
 from ros_fixtures import (  # noqa: E402
     CAMERA_PRESET,
     clutter_only_frame,
@@ -88,6 +90,20 @@ def test_the_node_runs_the_detector_model_it_is_given(ros, tmp_path):  # noqa: F
                ModelInfo('hand_detector', 'mano21', 21, 250.0, HandDetectorNet.input_size))
     rig = NodeRig(ros, detector='learned', detector_model=str(path))
     assert rig.node.static_info['detector_model'] == str(path)
+    assert track_ids(rig, moving_hand(2, 2)) == [[], []]
+
+
+def test_the_node_judges_searched_hands_with_the_verifier_it_is_given(ros, tmp_path):  # noqa: F811
+    # An untrained verifier is undecided (log-odds about 0): the detection's score (10 x at
+    # least 0.4) carries the hand. No crop can give 25 log-odds (the verifier's at most 13.8,
+    # plus at most 10): set at run time, every searched hand is turned down.
+    path = tmp_path / 'untrained_verifier.pt'
+    save_model(path, HandVerifierNet(),
+               ModelInfo('hand_verifier', 'mano21', 21, 250.0, HandVerifierNet.input_size))
+    rig = NodeRig(ros, detector='learned', verifier_model=str(path), tracking=False)
+    assert rig.node.static_info['verifier_model'] == str(path)
+    assert all(track_ids(rig, moving_hand(2, 2)))
+    assert rig.node.set_parameters([Parameter('verify_min_log_odds', value=25.0)])[0].successful
     assert track_ids(rig, moving_hand(2, 2)) == [[], []]
 
 
