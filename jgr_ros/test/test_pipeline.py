@@ -514,8 +514,10 @@ def test_from_files_loads_the_learned_detector_and_runs_it(tmp_path, moving_hand
     hands = HandPoseEstimator.from_files(device='cpu', config=learned, detector_model_path=path)
     assert hands.localizer is hands.detector and hands.detector.path == path
     assert hands.verifier.path.name == 'hand_verifier_mano21.pt'
+    assert HandPoseEstimator.from_files(device='cpu', config=replace(   # verify can change
+        learned, verify=False), detector_model_path=path).verifier is not None
     assert HandPoseEstimator.from_files(device='cpu', config=replace(
-        learned, verify=False), detector_model_path=path).verifier is None
+        learned, detector='rules'), detector_model_path=path).verifier is None
     # Untrained, its heat map is about 0.01 everywhere: no hand, and the pipeline says so.
     frame = moving_hand[0]
     result = hands.estimate(frame.depth_mm, frame.camera)

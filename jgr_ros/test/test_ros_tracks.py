@@ -94,16 +94,16 @@ def test_the_node_runs_the_detector_model_it_is_given(ros, tmp_path):  # noqa: F
 
 
 def test_the_node_judges_searched_hands_with_the_verifier_it_is_given(ros, tmp_path):  # noqa: F811
-    # An untrained verifier is undecided (log-odds about 0): the detection's score (10 x at
-    # least 0.4) carries the hand. No crop can give 25 log-odds (the verifier's at most 13.8,
-    # plus at most 10): set at run time, every searched hand is turned down.
+    # No crop can give 25 log-odds (the verifier's at most 13.8, plus 10 x a score of at most
+    # 1): once verify is switched on at run time, every searched hand is turned down.
     path = tmp_path / 'untrained_verifier.pt'
     save_model(path, HandVerifierNet(),
                ModelInfo('hand_verifier', 'mano21', 21, 250.0, HandVerifierNet.input_size))
-    rig = NodeRig(ros, detector='learned', verifier_model=str(path), tracking=False)
+    rig = NodeRig(ros, detector='learned', verifier_model=str(path), tracking=False,
+                  verify=False, verify_min_log_odds=25.0)
     assert rig.node.static_info['verifier_model'] == str(path)
     assert all(track_ids(rig, moving_hand(2, 2)))
-    assert rig.node.set_parameters([Parameter('verify_min_log_odds', value=25.0)])[0].successful
+    assert rig.node.set_parameters([Parameter('verify', value=True)])[0].successful
     assert track_ids(rig, moving_hand(2, 2)) == [[], []]
 
 
