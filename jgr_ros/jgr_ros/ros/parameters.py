@@ -138,7 +138,7 @@ HAND_POSE_PARAMETERS = (
     ParameterSpec('verify', _ESTIMATOR.verify,
                   'learned detector: judge each hand a search finds with the hand verifier '
                   "network on its crop, together with the detection's score; weak detections "
-                  'then start hands too'),
+                  'then start hands too while no hand is followed'),
     ParameterSpec('verify_min_log_odds', _ESTIMATOR.verify_min_log_odds,
                   "evidence a searched hand needs: the verifier's log-odds plus 10 x the "
                   "detection's score (higher: fewer false hands, and fewer hands)",
