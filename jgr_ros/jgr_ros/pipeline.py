@@ -55,8 +55,9 @@ DEFAULT_MIN_SCORE = 0.6
 # verifier, the detector's weak peaks (DetectorConfig.confirm_score 0.3 to min_score 0.4) are
 # candidates too while no hand is followed. Chosen on the verifier's own held-out frames
 # (seeds 9,500,000-9,501,499, JGR-P2O version 9; models/hand_verifier_mano21.md): weights 8-15
-# traced the same curve of hands found against false hands; with 10 and log-odds 2.5 the searches found 1,463 hands and 45 false
-# ones, the detector alone at 0.4 1,439 and 59 (log-odds 2.0: 1,468 and 49; 3.0: 1,461 and 41).
+# traced the same curve of hands found against false hands; with 10 and log-odds 2.5 the
+# searches found 1,463 hands and 45 false ones, the detector alone at 0.4 1,439 and 59
+# (log-odds 2.0: 1,468 and 49; 3.0: 1,461 and 41).
 VERIFY_DETECTION_WEIGHT = 10.0
 DEFAULT_VERIFY_MIN_LOG_ODDS = 2.5
 # A hand the pose network shrank below the size of any real hand is something else it was
