@@ -63,7 +63,16 @@ class LoadedNetwork:
         self._run = build_runner(self.backend, self.model, self.device, dtype, self.path)
 
 
-class PoseModel(LoadedNetwork):
+class CropNetwork(LoadedNetwork):
+    """A network on metric hand crops: also sets the ``cube_mm`` and ``input_size`` of its file."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cube_mm: float = self.info.cube_mm
+        self.input_size: int = self.info.input_size
+
+
+class PoseModel(CropNetwork):
     """JGR-P2O with the crop conventions (layout, cube, input size) of its model file."""
 
     def __init__(self, path: str | pathlib.Path | None = None, device: str = 'auto',
@@ -78,8 +87,6 @@ class PoseModel(LoadedNetwork):
                          torch.float16 if half else torch.float32)
         self.half = half
         self.skeleton: Skeleton = get_skeleton(self.info.skeleton)
-        self.cube_mm: float = self.info.cube_mm
-        self.input_size: int = self.info.input_size
 
     def predict_crops(self, crops: np.ndarray) -> np.ndarray:
         """(B, S, S) normalised crops -> (B, J, 3) normalised (u, v, z)."""
@@ -97,15 +104,13 @@ class PoseModel(LoadedNetwork):
         return np.stack([crop_to_camera(joints, crop, camera) for joints, crop in zip(uvz, crops)])
 
 
-class CenterRefiner(LoadedNetwork):
+class CenterRefiner(CropNetwork):
     """The DeepPrior++-style centre-refinement network with its model file's cube."""
 
     def __init__(self, path: str | pathlib.Path | None = None, device: str = 'auto',
                  backend: str = 'auto'):
         """Load the model file (None: the shipped default); it runs in fp32 on ``backend``."""
         super().__init__(path, DEFAULT_CENTER_MODEL, 'center_refine', device, backend)
-        self.cube_mm: float = self.info.cube_mm
-        self.input_size: int = self.info.input_size
 
     def predict_offset(self, crop_image: np.ndarray) -> np.ndarray:
         """(S, S) normalised crop -> (3,) offset to the true centre in units of cube / 2."""
@@ -119,15 +124,13 @@ class CenterRefiner(LoadedNetwork):
                              crop_size=self.input_size)
 
 
-class HandVerifier(LoadedNetwork):
+class HandVerifier(CropNetwork):
     """The hand verifier (:mod:`jgr_ros.verifier_net`) for the pose crops of its file's cube."""
 
     def __init__(self, path: str | pathlib.Path | None = None, device: str = 'auto',
                  backend: str = 'auto'):
         """Load the model file (None: the shipped default); it runs in fp32 on ``backend``."""
         super().__init__(path, DEFAULT_VERIFIER_MODEL, 'hand_verifier', device, backend)
-        self.cube_mm: float = self.info.cube_mm
-        self.input_size: int = self.info.input_size
 
     def hand_probabilities(self, crops: np.ndarray) -> np.ndarray:
         """(B, S, S) normalised pose crops -> (B,) probability that each is centred on a hand."""

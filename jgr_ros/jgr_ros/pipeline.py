@@ -10,7 +10,7 @@ The estimation pipeline on one depth frame, free of ROS: up to ``max_hands`` han
         -> crop a metric cube per hand to 96 x 96 in [-1, 1]
         -> JGR-P2O on all crops in one batch -> per-joint (u, v, z) in each crop
         -> full-image (u, v, depth) -> back-projection to the camera frame (mm)
-        -> a searched hand: the hand verifier's word on its last crop, with the detection's
+        -> a searched hand: the hand verifier's word on its last crop, with the detection's score
         -> score against the observed depth; keep the best max_hands; a track id each
 
 :class:`HandPoseEstimator` runs it all; the networks are in :mod:`jgr_ros.networks`, how they

@@ -10,7 +10,7 @@ from, and says whether a hand's centre lies within ``MATCH_MM`` (30 mm) of its c
 what neither the detector (a whole frame at 160 x 120) nor the size test (only the joints)
 sees: the hand's own surface at full crop resolution, 96 x 96 over a 250 mm cube.
 
-A plain small CNN, about 120 k parameters, 6 M multiply-adds per crop:
+A plain small CNN, 146 k parameters, about 6 M multiply-adds per crop:
 
 - input: the pose crop (B, 1, 96, 96), normalised to [-1, 1] around the crop centre, background 1
   (:func:`jgr_ros.crop.crop_hand`), exactly what JGR-P2O saw, averaged down to 48 x 48 (5 mm

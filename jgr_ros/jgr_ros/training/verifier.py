@@ -33,7 +33,12 @@ from jgr_ros.model_file import ModelInfo, save_model
 from jgr_ros.networks import PoseModel, shipped_model_path
 from jgr_ros.pipeline import EstimatorConfig, HandPoseEstimator, is_hand_sized
 from jgr_ros.training.detection import detector_world, HandFrames
-from jgr_ros.training.detection_eval import _SIX_CAMERAS, detection_frame, MATCH_MM
+from jgr_ros.training.detection_eval import (
+    _SIX_CAMERAS,
+    detection_frame,
+    MATCH_MM,
+    nearest_mm,
+)
 from jgr_ros.verifier_net import HandVerifierNet
 import numpy as np
 import torch
@@ -70,13 +75,11 @@ class Candidates:
 
 def label(center_mm: np.ndarray, shown_mm: np.ndarray, others_mm: np.ndarray) -> float:
     """1 within MATCH_MM of a shown hand, 0 beyond NEGATIVE_MM of every hand, else NaN."""
-    def nearest_mm(centers_mm: np.ndarray) -> float:
-        return float(np.linalg.norm(centers_mm - center_mm, axis=1).min()) \
-            if len(centers_mm) else np.inf
-    to_shown_mm = nearest_mm(shown_mm)
+    to_shown_mm, to_other_mm = (nearest_mm(center_mm[None], hands_mm.reshape(-1, 3))[0]
+                                for hands_mm in (shown_mm, others_mm))
     if to_shown_mm <= MATCH_MM:
         return 1.0
-    return 0.0 if min(to_shown_mm, nearest_mm(others_mm)) > NEGATIVE_MM else np.nan
+    return 0.0 if min(to_shown_mm, to_other_mm) > NEGATIVE_MM else np.nan
 
 
 def collect(estimator: HandPoseEstimator, seeds: range) -> Candidates:
