@@ -29,6 +29,11 @@ DEFAULT_DETECTION_SCORE = 0.4
 # 20 wide-world tracking videos, confirming only with hands (0.5) dropped well-followed hands
 # the detector scored lower for a few frames (video 12; docs/performance.md).
 DEFAULT_CONFIRM_SCORE = 0.3
+# Fainter peaks down to this are candidates the hand verifier may start hands at while no hand
+# is followed (HandDetections.faint). Chosen with the verifier's threshold on its held-out
+# frames (pipeline.DEFAULT_VERIFY_MIN_LOG_ODDS): with 0.2 the searches found 5 more hands and
+# no more false ones than from 0.3; 0.15 found 9 more with 4 more false ones.
+DEFAULT_CANDIDATE_SCORE = 0.2
 
 
 @dataclass
@@ -37,6 +42,7 @@ class DetectorConfig:
 
     min_score: float = DEFAULT_DETECTION_SCORE   # a weaker heat-map peak is no hand
     confirm_score: float = DEFAULT_CONFIRM_SCORE   # a weak one down to this: HandDetections.weak
+    candidate_score: float = DEFAULT_CANDIDATE_SCORE   # a faint one down to this: .faint
 
     def __post_init__(self) -> None:
         """Reject settings that cannot work, with the setting's name in the message."""
@@ -45,6 +51,9 @@ class DetectorConfig:
         if not 0.0 < self.confirm_score <= self.min_score:
             raise InputError(f'detection confirm_score must be in (0, min_score], got '
                              f'{self.confirm_score}')
+        if not 0.0 < self.candidate_score <= self.confirm_score:
+            raise InputError(f'detection candidate_score must be in (0, confirm_score], got '
+                             f'{self.candidate_score}')
 
 
 class HandDetector(LoadedNetwork):
@@ -76,17 +85,25 @@ class HandDetector(LoadedNetwork):
         """
         Find up to ``max_hands`` hands, best first (the network needs no ``priors_mm``).
 
-        Peaks from ``config.confirm_score`` to ``min_score`` come as the result's ``weak``.
-        ``depth_mm`` must be a checked (H, W) frame of ``camera`` (the pipeline's entry checks).
+        Peaks from ``config.confirm_score`` to ``min_score`` come as the result's ``weak``,
+        from ``candidate_score`` to ``confirm_score`` as its ``faint``. ``depth_mm`` must be a
+        checked (H, W) frame of ``camera`` (the pipeline's entry checks).
         """
-        peaks = self.detect(depth_mm, max_hands, self.config.confirm_score)
+        peaks = self.detect(depth_mm, max_hands, self.config.candidate_score)
         centers_mm = camera.back_project_uvd(peaks[:, :3]).reshape(-1, 3)
         detections = [HandDetection(found=True, reason='', center_mm=center_mm,
                                     center_uvd=peak[:3].astype(np.float64), score=float(peak[3]))
                       for peak, center_mm in zip(peaks, centers_mm)]
-        hands = [detection for detection in detections
-                 if detection.score >= self.config.min_score]
+        config = self.config
+        hands = _scoring(detections, config.min_score, np.inf)
+        weak = _scoring(detections, config.confirm_score, config.min_score)
+        faint = _scoring(detections, config.candidate_score, config.confirm_score)
         return HandDetections(
             hands, '' if hands else
             f'the detector found no hand scoring at least {self.config.min_score:g}',
-            weak=detections[len(hands):])
+            weak=weak, faint=faint)
+
+
+def _scoring(detections: list[HandDetection], low: float, high: float) -> list[HandDetection]:
+    """Return the detections scoring from ``low`` to under ``high``."""
+    return [detection for detection in detections if low <= detection.score < high]

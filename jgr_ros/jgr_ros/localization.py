@@ -115,14 +115,16 @@ class HandDetections(list):
     A localiser's hands (:class:`HandDetection`), best first, and why none when empty.
 
     ``weak`` are candidates too weak to be reported as hands, but evidence that a hand the
-    pipeline follows is still there (the learned detector's weaker peaks).
+    pipeline follows is still there (the learned detector's weaker peaks); ``faint`` are
+    fainter still, candidates only for a hand verifier to judge (the pipeline's).
     """
 
     def __init__(self, detections: Sequence[HandDetection] = (), reason: str = '',
-                 weak: Sequence[HandDetection] = ()):
+                 weak: Sequence[HandDetection] = (), faint: Sequence[HandDetection] = ()):
         super().__init__(detections)
         self.reason = reason
         self.weak = list(weak)
+        self.faint = list(faint)
 
 
 class Localizer(Protocol):

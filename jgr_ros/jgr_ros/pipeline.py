@@ -11,6 +11,7 @@ The estimation pipeline on one depth frame, free of ROS: up to ``max_hands`` han
         -> JGR-P2O on all crops in one batch -> per-joint (u, v, z) in each crop
         -> full-image (u, v, depth) -> back-projection to the camera frame (mm)
         -> a searched hand: the hand verifier's word on its last crop, with the detection's score
+           (one turned down: the next detection, once)
         -> score against the observed depth; keep the best max_hands; a track id each
 
 :class:`HandPoseEstimator` runs it all; the networks are in :mod:`jgr_ros.networks`, how they
@@ -52,14 +53,18 @@ DEFAULT_MIN_SCORE = 0.6
 # The hand verifier's evidence against the detector's: a searched candidate is a hand when
 # log(p / (1 - p)) + VERIFY_DETECTION_WEIGHT * its detection's score reaches
 # EstimatorConfig.verify_min_log_odds (p: the verifier's probability on its last crop). With the
-# verifier, the detector's weak peaks (DetectorConfig.confirm_score 0.3 to min_score 0.4) are
-# candidates too while no hand is followed. Chosen on the verifier's own held-out frames
-# (seeds 9,500,000-9,501,499, JGR-P2O version 9; models/hand_verifier_mano21.md): weights 8-15
-# traced the same curve of hands found against false hands; with 10 and log-odds 2.5 the
-# searches found 1,463 hands and 45 false ones, the detector alone at 0.4 1,439 and 59
-# (log-odds 2.0: 1,468 and 49; 3.0: 1,461 and 41).
+# verifier, the detector's weak and faint peaks (DetectorConfig.candidate_score 0.2 to
+# min_score 0.4) are candidates too while no hand is followed, and a search tries
+# SPARE_CANDIDATES more candidates than it has room for hands when some are turned down.
+# Chosen on the verifier's own held-out frames (seeds 9,500,000-9,501,499, JGR-P2O version 9;
+# models/hand_verifier_mano21.md): weights 8-15 traced the same curve of hands found against
+# false hands; with 10, log-odds 3.5, peaks from 0.2 and one spare candidate the searches found
+# 1,467 hands and 45 false ones; log-odds 2.5 and peaks from 0.3 without a spare (the
+# fourteenth session's defaults) 1,462 and 45; the detector alone at 0.4 1,439 and 59
+# (log-odds 3.0: 1,475 and 51; peaks from 0.15: 1,471 and 49; two spares as one).
 VERIFY_DETECTION_WEIGHT = 10.0
-DEFAULT_VERIFY_MIN_LOG_ODDS = 2.5
+DEFAULT_VERIFY_MIN_LOG_ODDS = 3.5
+SPARE_CANDIDATES = 1
 # A hand the pose network shrank below the size of any real hand is something else it was
 # shown (an object, the end of a forearm): its knuckles (index to little-finger root) closer
 # than MIN_PALM_WIDTH_MM and its joints on average nearer their mean than MIN_JOINT_SPREAD_MM.
@@ -423,11 +428,11 @@ class HandPoseEstimator:
         """
         Return the followed hands the search keeps and the new hands it finds, or why none.
 
-        New hands start at detections not within SAME_HAND_MM of a kept hand, best first, as
-        many as max_hands leaves room for; with the verifier, each must convince it
-        (:meth:`_verified`), and while no hand is followed weak detections start hands too
-        (beside followed hands they would cost the periodic searches three pose passes for
-        little: one-hand node at 60 fps, p99 38-42 ms against 26 ms, docs/performance.md).
+        New hands start at detections not within SAME_HAND_MM of a kept hand (see
+        :meth:`_new_hands`); with the verifier, each must convince it (:meth:`_judge`), and
+        while no hand is followed weak and faint detections start hands too (beside followed
+        hands they would cost the periodic searches three pose passes for little: one-hand node
+        at 60 fps, p99 38-42 ms against 26 ms, docs/performance.md).
         """
         detections = self.localizer.locate_hands(
             depth_mm, camera, MAX_HANDS_LIMIT if self._confirming else self.config.max_hands,
@@ -435,23 +440,48 @@ class HandPoseEstimator:
         watch.lap('localize')
         if self._confirming:
             followed = self._confirmed(followed, [*detections, *detections.weak])
-        candidates = ([*detections, *detections.weak] if self._verifying and not followed
-                      else detections)
+        candidates = ([*detections, *detections.weak, *detections.faint]
+                      if self._verifying and not followed else detections)
         if not candidates:
             return followed, detections.reason or 'the localiser found no hand'
         known_mm = [self.skeleton.hand_center(hand.joints_mm) for hand in followed]
-        starts = [detection for detection in candidates
-                  if not _near_any(detection.center_mm, known_mm)
-                  ][:self.config.max_hands - len(followed)]
-        if not starts:
+        candidates = [detection for detection in candidates
+                      if not _near_any(detection.center_mm, known_mm)]
+        if not candidates:
             return followed, 'the localiser found only the followed hands'
-        results = self.search_candidates(depth_mm, camera, starts, watch)
-        if not results:
+        hands, tried = self._new_hands(depth_mm, camera, candidates, known_mm, watch)
+        if not tried:
             return followed, 'the candidate is no smooth surface (noise?)'
-        best = max(results, key=lambda hand: hand.score)
-        if self._verifying:
-            results = self._verified(results, watch)
-        return followed + [hand for hand in results if self._is_hand(hand)], self._why_not(best)
+        return followed + hands, self._why_not(max(tried, key=lambda hand: hand.score))
+
+    def _new_hands(self, depth_mm: np.ndarray, camera: CameraModel,
+                   candidates: list[HandDetection], known_mm: list[np.ndarray],
+                   watch: _Stopwatch) -> tuple[list[HandPoseResult], list[HandPoseResult]]:
+        """
+        Return the hands started at ``candidates`` (best first) and every hand tried.
+
+        The best as many as there is room for (max_hands less the ``known_mm`` hands) go through
+        JGR-P2O in one batch; for each turned down (no hand, doubted by the verifier, or a hand
+        already known) the next goes in another batch, SPARE_CANDIDATES at most.
+        """
+        room = self.config.max_hands - len(known_mm)
+        left = room + SPARE_CANDIDATES
+        known_mm = list(known_mm)
+        hands, tried = [], []
+        while candidates and len(hands) < room and left > 0:
+            count = min(room - len(hands), left)
+            batch, candidates = candidates[:count], candidates[count:]
+            left -= count
+            results = self.search_candidates(depth_mm, camera, batch, watch)
+            if self._verifying and results:
+                self._judge(results, watch)
+            tried += results
+            for hand in results:
+                center_mm = self.skeleton.hand_center(hand.joints_mm)
+                if self._is_hand(hand) and not _near_any(center_mm, known_mm):
+                    hands.append(hand)
+                    known_mm.append(center_mm)
+        return hands, tried
 
     def search_candidates(self, depth_mm: np.ndarray, camera: CameraModel,
                           detections: Sequence[HandDetection],
@@ -474,13 +504,11 @@ class HandPoseEstimator:
             results = self._recentred(depth_mm, camera, results, watch)
         return results
 
-    def _verified(self, hands: list[HandPoseResult], watch: _Stopwatch
-                  ) -> list[HandPoseResult]:
+    def _judge(self, hands: list[HandPoseResult], watch: _Stopwatch) -> None:
         """
-        Return the searched hands with enough evidence (see VERIFY_DETECTION_WEIGHT).
+        Set each searched hand's ``hand_log_odds`` (see VERIFY_DETECTION_WEIGHT).
 
-        Sets each hand's ``hand_log_odds``: the verifier's on the hand's last crop plus the
-        weighted score of its detection.
+        The verifier's log-odds on the hand's last crop plus the weighted score of its detection.
         """
         probabilities = self.verifier.hand_probabilities(
             np.stack([hand.crop.image for hand in hands])).astype(np.float64)
@@ -489,7 +517,6 @@ class HandPoseEstimator:
             hand.hand_log_odds = float(np.log(probability / (1.0 - probability))
                                        + VERIFY_DETECTION_WEIGHT * hand.detection_score)
         watch.lap('verify')
-        return [hand for hand in hands if hand.hand_log_odds >= self.config.verify_min_log_odds]
 
     def _confirmed(self, followed: list[HandPoseResult],
                    detections: Sequence) -> list[HandPoseResult]:
@@ -569,9 +596,15 @@ class HandPoseEstimator:
                 and filled <= MAX_HAND_FILL * in_image_fraction(crop))
 
     def _is_hand(self, hand: HandPoseResult | None) -> bool:
-        """Return whether ``hand`` is one: scoring at least min_score, hand-sized, in range."""
+        """
+        Return whether ``hand`` is one: scoring at least min_score, hand-sized, in range.
+
+        And, where the verifier judged it, with verify_min_log_odds of evidence.
+        """
         working_range = self.config.localizer
         return (hand is not None and hand.score >= self.config.min_score
+                and (hand.hand_log_odds is None
+                     or hand.hand_log_odds >= self.config.verify_min_log_odds)
                 and working_range.min_depth_mm <= hand.center_mm[2]
                 <= working_range.max_depth_mm
                 and is_hand_sized(hand.joints_mm, self.skeleton))

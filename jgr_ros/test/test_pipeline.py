@@ -469,6 +469,23 @@ def test_the_verifier_drops_a_weak_detection_on_the_background(networks, two_han
     assert result.hands == [], [hand.hand_log_odds for hand in result.hands]
 
 
+def test_a_search_tries_the_next_candidate_when_one_is_turned_down(networks, two_hands):
+    frame = two_hands[0]
+    localizer = TrueCenters()
+    hand_mm = true_centers_mm(frame)[0]
+    background_mm = [hand_mm + (0.0, 250.0, 0.0), hand_mm + (0.0, 250.0, 150.0)]
+    searcher = HandPoseEstimator(*networks, EstimatorConfig(
+        detector='learned', tracking=False, max_hands=1), localizer, verifier=shipped_verifier())
+    localizer.weak_mm = [background_mm[0], hand_mm]   # the background's peak first
+    networks[0].batch_sizes.clear()
+    (hand,) = searcher.estimate(frame.depth_mm, frame.camera).hands
+    assert min(errors_by_true_hand_mm(HandPoseFrame([hand]), frame)[:1]) < 20.0
+    assert networks[0].batch_sizes == [1] * 6    # crop and recentre twice: each candidate
+    localizer.weak_mm = [*background_mm, hand_mm]   # one spare candidate, not two
+    result = searcher.estimate(frame.depth_mm, frame.camera)
+    assert result.hands == [] and 'verifier doubts' in result.reason
+
+
 def test_followed_hands_are_not_judged_again(networks, moving_hand):
     localizer = TrueCenters()
     hands = HandPoseEstimator(*networks, EstimatorConfig(detector='learned', max_hands=1),

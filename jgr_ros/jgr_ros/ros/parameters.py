@@ -137,8 +137,9 @@ HAND_POSE_PARAMETERS = (
                   '100 mm in this many searches in a row is dropped (0: never checked)', (0, 100)),
     ParameterSpec('verify', _ESTIMATOR.verify,
                   'learned detector: judge each hand a search finds with the hand verifier '
-                  "network on its crop, together with the detection's score; weak detections "
-                  'then start hands too while no hand is followed'),
+                  "network on its crop, together with the detection's score; weak and faint "
+                  'detections (from 0.2) then start hands too while no hand is followed, and '
+                  'one turned down makes room for the next'),
     ParameterSpec('verify_min_log_odds', _ESTIMATOR.verify_min_log_odds,
                   "evidence a searched hand needs: the verifier's log-odds plus 10 x the "
                   "detection's score (higher: fewer false hands, and fewer hands)",

@@ -106,7 +106,8 @@ def collect(estimator: HandPoseEstimator, seeds: range) -> Candidates:
 def candidate_estimator(model: str | None, detector_model: str | None) -> HandPoseEstimator:
     """Return the default pipeline, tracking off, its detector's threshold at CANDIDATE_SCORE."""
     detector = HandDetector(detector_model, 'cpu', config=DetectorConfig(
-        min_score=CANDIDATE_SCORE, confirm_score=CANDIDATE_SCORE))
+        min_score=CANDIDATE_SCORE, confirm_score=CANDIDATE_SCORE,
+        candidate_score=CANDIDATE_SCORE))
     return HandPoseEstimator(PoseModel(model, 'cpu'), config=EstimatorConfig(tracking=False),
                              detector=detector)
 
