@@ -54,7 +54,7 @@ DEFAULT_MIN_SCORE = 0.6
 # log(p / (1 - p)) + VERIFY_DETECTION_WEIGHT * its detection's score reaches
 # EstimatorConfig.verify_min_log_odds (p: the verifier's probability on its last crop). With the
 # verifier, the detector's weak and faint peaks (DetectorConfig.candidate_score 0.2 to
-# min_score 0.4) are candidates too while no hand is followed, and a search tries
+# min_score 0.4) are candidates too while no hand is followed, and such a search tries
 # SPARE_CANDIDATES more candidates than it has room for hands when some are turned down.
 # Chosen on the verifier's own held-out frames (seeds 9,500,000-9,501,499, JGR-P2O version 9;
 # models/hand_verifier_mano21.md): weights 8-15 traced the same curve of hands found against
@@ -461,11 +461,12 @@ class HandPoseEstimator:
         Return the hands started at ``candidates`` (best first) and every hand tried.
 
         The best as many as there is room for (max_hands less the ``known_mm`` hands) go through
-        JGR-P2O in one batch; for each turned down (no hand, doubted by the verifier, or a hand
-        already known) the next goes in another batch, SPARE_CANDIDATES at most.
+        JGR-P2O in one batch; while no hand is followed, for each turned down (no hand, doubted
+        by the verifier, or a hand already known) the next goes in another batch,
+        SPARE_CANDIDATES at most (beside followed hands, the periodic searches stay one batch).
         """
         room = self.config.max_hands - len(known_mm)
-        left = room + SPARE_CANDIDATES
+        left = room + (0 if known_mm else SPARE_CANDIDATES)
         known_mm = list(known_mm)
         hands, tried = [], []
         while candidates and len(hands) < room and left > 0:

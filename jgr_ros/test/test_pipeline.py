@@ -70,10 +70,11 @@ class TrueCenters:
     def __init__(self):
         self.centers_mm: list[np.ndarray] = []
         self.weak_mm: list[np.ndarray] = []     # returned as weak detections (WEAK_SCORE)
+        self.score = 1.0                        # of the detections at centers_mm
 
     def locate_hands(self, depth_mm: np.ndarray, camera: CameraModel, max_hands: int,
                      priors_mm=()) -> HandDetections:
-        return HandDetections([HandDetection(True, '', center_mm)
+        return HandDetections([HandDetection(True, '', center_mm, score=self.score)
                                for center_mm in self.centers_mm[:max_hands]],
                               'no true centre',
                               [HandDetection(True, '', center_mm, score=WEAK_SCORE)
@@ -484,6 +485,24 @@ def test_a_search_tries_the_next_candidate_when_one_is_turned_down(networks, two
     localizer.weak_mm = [*background_mm, hand_mm]   # one spare candidate, not two
     result = searcher.estimate(frame.depth_mm, frame.camera)
     assert result.hands == [] and 'verifier doubts' in result.reason
+
+
+def test_beside_a_followed_hand_a_turned_down_candidate_makes_no_room(networks, moving_hand):
+    localizer = TrueCenters()
+    searcher = HandPoseEstimator(*networks, EstimatorConfig(detector='learned', max_hands=2),
+                                 localizer, verifier=shipped_verifier())
+    localizer.centers_mm = true_centers_mm(moving_hand[0])
+    searcher.estimate(moving_hand[0].depth_mm, moving_hand[0].camera)
+    for frame in moving_hand[1:4]:      # followed; the fourth frame searches again (period 3)
+        hand_mm = true_centers_mm(frame)[0]
+        localizer.centers_mm = [hand_mm, hand_mm + (0.0, 250.0, 0.0),
+                                hand_mm + (0.0, 250.0, 150.0)]
+        localizer.score = 0.4           # the background's detections: doubted, turned down
+        networks[0].batch_sizes.clear()
+        result = searcher.estimate(frame.depth_mm, frame.camera)
+    assert 'localize' in result.timings_ms and len(result.hands) == 1
+    # The followed hand's pass, then one candidate's crop and two recentring passes: no spare.
+    assert networks[0].batch_sizes == [1] * 4
 
 
 def test_followed_hands_are_not_judged_again(networks, moving_hand):
