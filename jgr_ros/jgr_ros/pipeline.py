@@ -11,7 +11,7 @@ The estimation pipeline on one depth frame, free of ROS: up to ``max_hands`` han
         -> JGR-P2O on all crops in one batch -> per-joint (u, v, z) in each crop
         -> full-image (u, v, depth) -> back-projection to the camera frame (mm)
         -> a searched hand: the hand verifier's word on its last crop, with the detection's score
-           (one turned down: the next detection, once)
+           (with no hand followed, one turned down: the next detection, once)
         -> score against the observed depth; keep the best max_hands; a track id each
 
 :class:`HandPoseEstimator` runs it all; the networks are in :mod:`jgr_ros.networks`, how they
