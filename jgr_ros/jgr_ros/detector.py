@@ -100,7 +100,7 @@ class HandDetector(LoadedNetwork):
         faint = _scoring(detections, config.candidate_score, config.confirm_score)
         return HandDetections(
             hands, '' if hands else
-            f'the detector found no hand scoring at least {self.config.min_score:g}',
+            f'the detector found no hand scoring at least {config.min_score:g}',
             weak=weak, faint=faint)
 
 

@@ -11,10 +11,16 @@ written nowhere else.
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from jgr_ros.detector import DEFAULT_CANDIDATE_SCORE
 from jgr_ros.gestures import DebounceConfig
 from jgr_ros.hand_state import HandStateConfig
 from jgr_ros.localization import ARM_TO_HAND_DIRECTION, LocalizerConfig
-from jgr_ros.pipeline import DETECTORS, EstimatorConfig, MAX_HANDS_LIMIT
+from jgr_ros.pipeline import (
+    DETECTORS,
+    EstimatorConfig,
+    MAX_HANDS_LIMIT,
+    VERIFY_DETECTION_WEIGHT,
+)
 from jgr_ros.ros.markers import MarkerStyle
 from jgr_ros.runtime import BACKENDS
 from jgr_ros.smoothing import OneEuroConfig
@@ -138,11 +144,12 @@ HAND_POSE_PARAMETERS = (
     ParameterSpec('verify', _ESTIMATOR.verify,
                   'learned detector: judge each hand a search finds with the hand verifier '
                   "network on its crop, together with the detection's score; weak and faint "
-                  'detections (from 0.2) then start hands too while no hand is followed, and '
-                  'one turned down makes room for the next'),
+                  f'detections (from {DEFAULT_CANDIDATE_SCORE:g}) then start hands too while no '
+                  'hand is followed, and one turned down makes room for the next'),
     ParameterSpec('verify_min_log_odds', _ESTIMATOR.verify_min_log_odds,
-                  "evidence a searched hand needs: the verifier's log-odds plus 10 x the "
-                  "detection's score (higher: fewer false hands, and fewer hands)",
+                  "evidence a searched hand needs: the verifier's log-odds plus "
+                  f"{VERIFY_DETECTION_WEIGHT:g} x the detection's score (higher: fewer false "
+                  'hands, and fewer hands)',
                   (-20.0, 30.0)),
     ParameterSpec('track_gate_mm', _ESTIMATOR.track_gate_mm,
                   "a hand within this distance of a track's predicted centre continues the "
