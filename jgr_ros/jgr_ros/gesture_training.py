@@ -30,7 +30,7 @@ import time
 
 from jgr_ros.gestures import gesture_features, NO_GESTURE
 from jgr_ros.handedness import chirality_features, LEFT, RIGHT
-from jgr_ros.mlp import fit_mlp, FitConfig, Mlp, save_mlps
+from jgr_ros.mlp import Classifier, fit_ensemble, FitConfig, save_mlps
 from jgr_ros.networks import shipped_model_path
 from jgr_ros.pipeline import EstimatorConfig, HandPoseEstimator
 from jgr_ros.skeletons import get_skeleton, Skeleton
@@ -50,6 +50,8 @@ CAMERAS = TEST_SETS['hard'].cameras
 GESTURE_SHARE = 0.85
 MAX_TRAINING_ERROR_MM = 40.0
 CLASSIFIER_FILE = 'hand_classifiers_mano21.npz'
+# Each classifier averages this many fits (seeds 0, 1, ...): steadier than one.
+MEMBERS = 5
 GESTURE_LABELS = GESTURES + (NO_GESTURE,)
 HANDEDNESS_LABELS = (LEFT, RIGHT)
 
@@ -104,18 +106,19 @@ def feature_matrix(joints_m: np.ndarray, skeleton: Skeleton, features) -> np.nda
     return np.stack([features(hand, skeleton) for hand in joints_m])
 
 
-def fit_classifiers(frames: PredictedFrames, skeleton: Skeleton) -> dict[str, Mlp]:
-    """Fit both classifiers on the usable predictions plus the ground truth."""
+def fit_classifiers(frames: PredictedFrames, skeleton: Skeleton, members: int = MEMBERS
+                    ) -> dict[str, Classifier]:
+    """Fit both classifiers (``members`` seeds each) on the usable predictions and the truth."""
     usable = frames.errors_mm < MAX_TRAINING_ERROR_MM
     hands_m = np.concatenate([frames.predicted_m[usable], frames.truth_m])
     gestures = np.concatenate([frames.gestures[usable], frames.gestures])
     sides = np.concatenate([frames.sides[usable], frames.sides])
-    gesture_mlp = fit_mlp(feature_matrix(hands_m, skeleton, gesture_features),
-                          np.array([GESTURE_LABELS.index(label) for label in gestures]),
-                          GESTURE_LABELS, FitConfig(hidden_units=64))
-    side_mlp = fit_mlp(feature_matrix(hands_m, skeleton, chirality_features),
-                       np.array([HANDEDNESS_LABELS.index(side) for side in sides]),
-                       HANDEDNESS_LABELS, FitConfig(hidden_units=32))
+    gesture_mlp = fit_ensemble(feature_matrix(hands_m, skeleton, gesture_features),
+                               np.array([GESTURE_LABELS.index(label) for label in gestures]),
+                               GESTURE_LABELS, FitConfig(hidden_units=64), members)
+    side_mlp = fit_ensemble(feature_matrix(hands_m, skeleton, chirality_features),
+                            np.array([HANDEDNESS_LABELS.index(side) for side in sides]),
+                            HANDEDNESS_LABELS, FitConfig(hidden_units=32), members)
     return {'gesture': gesture_mlp, 'handedness': side_mlp}
 
 
@@ -128,7 +131,7 @@ def confusion_matrix(truth: np.ndarray, guessed: np.ndarray, labels: tuple[str, 
     return matrix
 
 
-def guesses(frames: PredictedFrames, mlp: Mlp, skeleton: Skeleton, features) -> np.ndarray:
+def guesses(frames: PredictedFrames, mlp: Classifier, skeleton: Skeleton, features) -> np.ndarray:
     """Per-frame labels of ``mlp`` on the predicted hands ('' where no hand was found)."""
     found = ~np.isnan(frames.predicted_m).any(axis=(1, 2))
     labels = np.full(len(found), '', dtype=object)
@@ -138,7 +141,7 @@ def guesses(frames: PredictedFrames, mlp: Mlp, skeleton: Skeleton, features) -> 
     return labels
 
 
-def handedness_accuracy(frames: PredictedFrames, mlp: Mlp, skeleton: Skeleton) -> dict:
+def handedness_accuracy(frames: PredictedFrames, mlp: Classifier, skeleton: Skeleton) -> dict:
     """Per-frame handedness accuracy, over all frames (missed hands wrong) and found hands."""
     sides = guesses(frames, mlp, skeleton, chirality_features)
     found = sides != ''
@@ -147,7 +150,7 @@ def handedness_accuracy(frames: PredictedFrames, mlp: Mlp, skeleton: Skeleton) -
             'accuracy_found': float(np.mean((sides == frames.sides)[found]))}
 
 
-def score_frames(frames: PredictedFrames, mlps: dict[str, Mlp], skeleton: Skeleton) -> dict:
+def score_frames(frames: PredictedFrames, mlps: dict[str, Classifier], skeleton: Skeleton) -> dict:
     """Per-frame accuracies on held-out frames; a missed hand counts as wrong."""
     gestures = guesses(frames, mlps['gesture'], skeleton, gesture_features)
     found = gestures != ''
@@ -218,6 +221,8 @@ def main(argv: list[str] | None = None) -> int:
                         help='synthetic worlds of the training and held-out frames, split '
                         'evenly (default narrow: a user showing a hand, as the synthetic '
                         'camera renders)')
+    parser.add_argument('--members', type=int, default=MEMBERS, help='fits averaged per '
+                        f'classifier, seeds 0, 1, ... (default {MEMBERS})')
     parser.add_argument('--model', help='JGR-P2O model file (default: the shipped one)')
     parser.add_argument('--center-model', help='centre model file (default: the shipped one)')
     parser.add_argument('--output', default=str(shipped_model_path(CLASSIFIER_FILE)),
@@ -231,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
     skeleton = get_skeleton(estimator.skeleton.name)
     started_s = time.monotonic()
     train = render_worlds(TRAIN_SEED_START, args.frames, estimator, args.world)
-    mlps = fit_classifiers(train, skeleton)
+    mlps = fit_classifiers(train, skeleton, args.members)
     held_out = render_worlds(EVAL_SEED_START, args.eval_frames, estimator, args.world)
     results = score_frames(held_out, mlps, skeleton)
     test_sets = {name: handedness_accuracy(render_and_predict(
@@ -242,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
         'pose_model': pathlib.Path(estimator.pose_model.path).name,
         'center_model': pathlib.Path(estimator.refiner.path).name,
         'skeleton': skeleton.name, 'world': ' + '.join(args.world), 'cameras': CAMERAS,
-        'gesture_share': GESTURE_SHARE,
+        'gesture_share': GESTURE_SHARE, 'members': args.members,
         'train_seeds': [TRAIN_SEED_START, TRAIN_SEED_START + args.frames],
         'eval_seeds': [EVAL_SEED_START, EVAL_SEED_START + args.eval_frames],
         'train_frames_used': int((train.errors_mm < MAX_TRAINING_ERROR_MM).sum()),

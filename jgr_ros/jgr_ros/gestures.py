@@ -21,7 +21,7 @@ reported no gesture on many held gestures: one noisy frame in three broke the ru
 from dataclasses import dataclass
 
 from jgr_ros.errors import InputError
-from jgr_ros.mlp import Mlp
+from jgr_ros.mlp import Classifier
 from jgr_ros.skeletons import Skeleton
 import numpy as np
 
@@ -47,7 +47,7 @@ class GestureGuess:
 class GestureClassifier:
     """Per-frame gesture probabilities from joints (metres, any frame)."""
 
-    def __init__(self, mlp: Mlp, skeleton: Skeleton):
+    def __init__(self, mlp: Classifier, skeleton: Skeleton):
         """Wrap a fitted classifier whose labels include ``none``."""
         if NO_GESTURE not in mlp.labels:
             raise InputError(f'a gesture classifier needs a {NO_GESTURE!r} class, has '

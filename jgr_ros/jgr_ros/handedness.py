@@ -20,7 +20,7 @@ import math
 
 from jgr_ros.errors import InputError
 from jgr_ros.hand_frame import wrist_frame
-from jgr_ros.mlp import Mlp
+from jgr_ros.mlp import Classifier
 from jgr_ros.skeletons import Skeleton
 import numpy as np
 
@@ -45,7 +45,7 @@ def chirality_features(joints_m: np.ndarray, skeleton: Skeleton) -> np.ndarray:
 class HandednessClassifier:
     """Per-frame log-odds that a hand (J, 3 joints, metres) is a right hand."""
 
-    def __init__(self, mlp: Mlp, skeleton: Skeleton):
+    def __init__(self, mlp: Classifier, skeleton: Skeleton):
         """Wrap a fitted classifier with the labels ``left`` and ``right``."""
         if sorted(mlp.labels) != [LEFT, RIGHT]:
             raise InputError(f'a handedness classifier has the labels left, right; got '

@@ -6,8 +6,14 @@ The gesture and handedness classifiers are one hidden layer on a few hundred fea
 microseconds per hand in NumPy, so the node needs no second network runtime. Inputs are
 standardised with the training set's mean and spread, stored with the weights; several
 classifiers live in one ``.npz`` file (no pickle), each under its own key prefix.
+
+An :class:`MlpEnsemble` averages the probabilities of a few such classifiers fitted with
+different seeds (:func:`fit_ensemble`): a single fit's held-out accuracy moves with its seed,
+the average of a few is steadier and better (the numbers: hand_classifiers_mano21.md). In a
+file its members are ``<name>.0``, ``<name>.1``, ...; :func:`load_mlps` gathers them back
+under ``<name>``.
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 import json
 import pathlib
 
@@ -40,6 +46,33 @@ class Mlp:
         logits = self.logits(features)
         exponentials = np.exp(logits - logits.max(axis=-1, keepdims=True))
         return exponentials / exponentials.sum(axis=-1, keepdims=True)
+
+
+@dataclass(frozen=True)
+class MlpEnsemble:
+    """Classifiers over the same labels and features whose probabilities are averaged."""
+
+    members: tuple[Mlp, ...]
+
+    def __post_init__(self) -> None:
+        """Reject an empty ensemble or members with different labels (InputError)."""
+        if not self.members or len({member.labels for member in self.members}) != 1:
+            raise InputError('an ensemble needs at least one member, all with the same labels')
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return self.members[0].labels
+
+    def probabilities(self, features: np.ndarray) -> np.ndarray:
+        """Return the members' class probabilities, averaged."""
+        return np.mean([member.probabilities(features) for member in self.members], axis=0)
+
+    def logits(self, features: np.ndarray) -> np.ndarray:
+        """Return the log of the averaged probabilities (differences are log-odds)."""
+        return np.log(np.maximum(self.probabilities(features), 1e-12))
+
+
+Classifier = Mlp | MlpEnsemble
 
 
 @dataclass(frozen=True)
@@ -83,14 +116,48 @@ def fit_mlp(features: np.ndarray, labels: np.ndarray, label_names: tuple[str, ..
                as_numpy(output.weight).T, as_numpy(output.bias))
 
 
+def fit_ensemble(features: np.ndarray, labels: np.ndarray, label_names: tuple[str, ...],
+                 config: FitConfig = FitConfig(), members: int = 1) -> Classifier:
+    """Fit ``members`` classifiers with seeds ``config.seed``, +1, ...; one is a plain Mlp."""
+    fits = tuple(fit_mlp(features, labels, label_names, replace(config, seed=config.seed + index))
+                 for index in range(members))
+    return fits[0] if members == 1 else MlpEnsemble(fits)
+
+
 _ARRAYS = ('feature_mean', 'feature_scale', 'hidden_weight', 'hidden_bias', 'output_weight',
            'output_bias')
 
 
-def save_mlps(path: pathlib.Path, mlps: dict[str, Mlp], provenance: dict) -> None:
+def _plain_mlps(mlps: dict[str, Classifier]) -> dict[str, Mlp]:
+    """Name every member of an ensemble ``<name>.<index>``."""
+    plain = {}
+    for name, classifier in mlps.items():
+        if isinstance(classifier, MlpEnsemble):
+            plain.update({f'{name}.{index}': member
+                          for index, member in enumerate(classifier.members)})
+        else:
+            plain[name] = classifier
+    return plain
+
+
+def _ensembles(plain: dict[str, Mlp]) -> dict[str, Classifier]:
+    """Gather members named ``<name>.<index>`` into one ensemble each, in index order."""
+    mlps, members = {}, {}
+    for name, mlp in plain.items():
+        stem, _, index = name.rpartition('.')
+        if stem and index.isdigit():
+            members.setdefault(stem, {})[int(index)] = mlp
+        else:
+            mlps[name] = mlp
+    mlps.update({stem: MlpEnsemble(tuple(by_index[index] for index in sorted(by_index)))
+                 for stem, by_index in members.items()})
+    return mlps
+
+
+def save_mlps(path: pathlib.Path, mlps: dict[str, Classifier], provenance: dict) -> None:
     """Write named classifiers and a JSON-able provenance record to one ``.npz`` file."""
     arrays = {'provenance': np.array(json.dumps(provenance))}
-    for name, mlp in mlps.items():
+    for name, mlp in _plain_mlps(mlps).items():
         arrays[f'{name}/labels'] = np.array(mlp.labels)
         arrays.update({f'{name}/{field}': getattr(mlp, field) for field in _ARRAYS})
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -98,7 +165,7 @@ def save_mlps(path: pathlib.Path, mlps: dict[str, Mlp], provenance: dict) -> Non
         np.savez(file, **arrays)
 
 
-def load_mlps(path: pathlib.Path) -> tuple[dict[str, Mlp], dict]:
+def load_mlps(path: pathlib.Path) -> tuple[dict[str, Classifier], dict]:
     """Read a file written by :func:`save_mlps`: (classifiers by name, provenance)."""
     try:
         with np.load(path, allow_pickle=False) as data:
@@ -106,6 +173,6 @@ def load_mlps(path: pathlib.Path) -> tuple[dict[str, Mlp], dict]:
             mlps = {name: Mlp(tuple(str(label) for label in data[f'{name}/labels']),
                               *(data[f'{name}/{field}'] for field in _ARRAYS))
                     for name in names}
-            return mlps, json.loads(str(data['provenance']))
+            return _ensembles(mlps), json.loads(str(data['provenance']))
     except (OSError, KeyError, ValueError) as error:
         raise InputError(f'cannot read classifier file {path}: {error}') from error

@@ -44,7 +44,8 @@ def skeletons(rng: np.random.Generator, per_class: int, noise_m: float) -> Predi
 def test_classifiers_fitted_on_noisy_skeletons_score_high_on_new_ones():
     rng = np.random.default_rng(0)
     train, held_out = skeletons(rng, 16, 0.002), skeletons(rng, 8, 0.002)
-    mlps = fit_classifiers(train, MANO)
+    mlps = fit_classifiers(train, MANO, members=2)
+    assert all(len(mlps[name].members) == 2 for name in ('gesture', 'handedness'))
     results = score_frames(held_out, mlps, MANO)
     assert results['hands_found'] == results['frames'] - 1
     assert results['gesture_accuracy_named'] > 0.9

@@ -1,7 +1,7 @@
 # Copyright 2026 jgr_ros contributors. MIT License.
 """The small classifier: fit, NumPy forward pass, and its file."""
 from jgr_ros.errors import InputError
-from jgr_ros.mlp import fit_mlp, FitConfig, load_mlps, save_mlps
+from jgr_ros.mlp import fit_ensemble, fit_mlp, FitConfig, load_mlps, Mlp, MlpEnsemble, save_mlps
 import numpy as np
 import pytest
 
@@ -35,6 +35,44 @@ def test_file_round_trip_keeps_every_classifier_and_the_provenance(tmp_path):
     assert provenance == {'skeleton': 'mano21', 'n': 3}
     assert loaded['second'].labels == ('a', 'b')
     np.testing.assert_array_equal(loaded['first'].logits(features), first.logits(features))
+
+
+def test_an_ensemble_averages_its_members_probabilities():
+    rng = np.random.default_rng(2)
+    features, labels = rings(rng, 100)
+    config = FitConfig(hidden_units=8, steps=50)
+    ensemble = fit_ensemble(features, labels, ('inner', 'outer'), config, members=3)
+    assert isinstance(ensemble, MlpEnsemble) and len(ensemble.members) == 3
+    members = [fit_mlp(features, labels, ('inner', 'outer'), FitConfig(8, 50, seed=seed))
+               for seed in range(3)]   # seeds 0, 1, 2: the same fits
+    expected = np.mean([member.probabilities(features) for member in members], axis=0)
+    np.testing.assert_allclose(ensemble.probabilities(features), expected)
+    np.testing.assert_allclose(np.exp(ensemble.logits(features)), expected)
+    assert ensemble.labels == ('inner', 'outer')
+    assert isinstance(fit_ensemble(features, labels, ('inner', 'outer'), config), Mlp)
+
+
+def test_an_ensemble_needs_members_with_the_same_labels():
+    rng = np.random.default_rng(3)
+    features, labels = rings(rng, 50)
+    first = fit_mlp(features, labels, ('inner', 'outer'), FitConfig(steps=5))
+    other = fit_mlp(features, labels, ('a', 'b'), FitConfig(steps=5))
+    with pytest.raises(InputError, match='same labels'):
+        MlpEnsemble((first, other))
+    with pytest.raises(InputError):
+        MlpEnsemble(())
+
+
+def test_an_ensemble_round_trips_through_the_file_beside_a_plain_classifier(tmp_path):
+    rng = np.random.default_rng(4)
+    features, labels = rings(rng, 100)
+    ensemble = fit_ensemble(features, labels, ('inner', 'outer'), FitConfig(steps=20), 3)
+    plain = fit_mlp(features, labels, ('inner', 'outer'), FitConfig(steps=20))
+    save_mlps(tmp_path / 'c.npz', {'gesture': ensemble, 'handedness': plain}, {})
+    loaded, _ = load_mlps(tmp_path / 'c.npz')
+    assert isinstance(loaded['handedness'], Mlp) and len(loaded['gesture'].members) == 3
+    for original, member in zip(ensemble.members, loaded['gesture'].members):   # in order
+        np.testing.assert_array_equal(member.logits(features), original.logits(features))
 
 
 def test_a_broken_file_raises_input_error(tmp_path):
