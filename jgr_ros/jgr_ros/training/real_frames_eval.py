@@ -13,7 +13,7 @@ The two real depth frames in ../shared/data/frames, through the live pipeline (t
   methods crop at) and at the 26 points :data:`FIXED_CROP_STEP_MM` around it on a 3 x 3 x 3
   grid; the 11 joints' mean error at the centre and its mean, spread and range over the 27
   crops. The live number above moves with where the pipeline's recentring puts the crop, which
-  differs from network to network: on this frame 4 mm of crop shift change the error by 0.6-1.1
+  differs from network to network: on this frame 4 mm of crop shift change the error by 0.6-1.2
   mm (standard deviation over the grid), as much as the networks differ;
 - HANDS2017 frame D00000030 (SR300, unlabelled): whether a hand is found, and a picture.
 
