@@ -48,10 +48,10 @@ def nyu_palm_mm(joints_mm: np.ndarray, skeleton: Skeleton) -> np.ndarray:
     return (joints_mm[skeleton.index('wrist')] + joints_mm[skeleton.index('middle_pip')]) / 2.0
 
 
-def nyu_error_mm(joints_mm: np.ndarray, truth_mm: np.ndarray, skeleton: Skeleton) -> float:
-    """Mean 3-D error over the joints ``skeleton`` shares with NYU's 14 (mm)."""
-    errors = np.linalg.norm(convert_joints(joints_mm, skeleton.name, 'nyu14') - truth_mm, axis=1)
-    return float(np.nanmean(errors))
+def nyu_joint_errors_mm(joints_mm: np.ndarray, truth_mm: np.ndarray, skeleton: Skeleton
+                        ) -> np.ndarray:
+    """3-D error of each of NYU's 14 joints (mm; NaN where ``skeleton`` has no such joint)."""
+    return np.linalg.norm(convert_joints(joints_mm, skeleton.name, 'nyu14') - truth_mm, axis=1)
 
 
 def fixed_crop_errors(pose_model: PoseModel, depth_mm: np.ndarray, camera: CameraModel,
@@ -60,7 +60,7 @@ def fixed_crop_errors(pose_model: PoseModel, depth_mm: np.ndarray, camera: Camer
     steps = np.array(list(itertools.product((-1.0, 0.0, 1.0), repeat=3)))
     joints_mm = pose_model.predict_at_centers(depth_mm, camera,
                                               center_mm + FIXED_CROP_STEP_MM * steps)
-    errors = np.array([nyu_error_mm(joints, truth_mm, pose_model.skeleton)
+    errors = np.array([np.nanmean(nyu_joint_errors_mm(joints, truth_mm, pose_model.skeleton))
                        for joints in joints_mm])
     at_centre = errors[np.flatnonzero((steps == 0.0).all(axis=1))[0]]
     return {'at_centre_mm': round(float(at_centre), 2), 'crops': len(errors),
@@ -79,12 +79,11 @@ def evaluate(estimator: HandPoseEstimator, data: pathlib.Path) -> tuple[dict, di
     result = frame.best
     results = {'nyu_frame_1': {'found': result is not None}}
     if result is not None:
-        predicted = convert_joints(result.joints_mm, estimator.skeleton.name, 'nyu14')
-        shared = ~np.isnan(predicted).any(axis=1)
+        errors = nyu_joint_errors_mm(result.joints_mm, truth_mm, estimator.skeleton)
+        shared = ~np.isnan(errors)
         palm_mm = truth_mm[get_skeleton('nyu14').index('palm')]
         results['nyu_frame_1'].update(
-            shared_joints=int(shared.sum()),
-            mean_error_mm=round(nyu_error_mm(result.joints_mm, truth_mm, estimator.skeleton), 2),
+            shared_joints=int(shared.sum()), mean_error_mm=round(float(errors[shared].mean()), 2),
             center_to_palm_mm=round(float(np.linalg.norm(result.center_mm - palm_mm)), 2),
             estimated_palm_to_palm_mm=round(float(np.linalg.norm(
                 nyu_palm_mm(result.joints_mm, estimator.skeleton) - palm_mm)), 2))
