@@ -176,6 +176,9 @@ def main(argv: list[str] | None = None) -> int:
                         '(default: its default)')
     parser.add_argument('--hand-classifiers', help="the node's hand_classifiers file (default: "
                         'the shipped one)')
+    parser.add_argument('--model', help="the node's JGR-P2O model file (default: the shipped one)")
+    parser.add_argument('--verifier-model', help="the node's hand-verifier file (default: the "
+                        'shipped one)')
     args = parser.parse_args(argv)
     context = rclpy.Context()
     rclpy.init(context=context)
@@ -183,8 +186,10 @@ def main(argv: list[str] | None = None) -> int:
     overrides = [Parameter('device', value=args.device)]
     if args.gesture_min_frames is not None:
         overrides.append(Parameter('gesture_min_frames', value=args.gesture_min_frames))
-    if args.hand_classifiers is not None:
-        overrides.append(Parameter('hand_classifiers', value=args.hand_classifiers))
+    for name, value in (('hand_classifiers', args.hand_classifiers), ('model', args.model),
+                        ('verifier_model', args.verifier_model)):
+        if value is not None:
+            overrides.append(Parameter(name, value=value))
     hand_node = HandPoseNode(context=context, parameter_overrides=overrides)
     min_frames = hand_node.get_parameter('gesture_min_frames').value
     executor.add_node(hand_node)
