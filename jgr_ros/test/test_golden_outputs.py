@@ -5,7 +5,7 @@ import json
 
 from jgr_ros.detector import HandDetector
 from jgr_ros.networks import CenterRefiner, HandVerifier, PoseModel
-from jgr_ros.training.golden_outputs import compute, golden_path
+from jgr_ros.training.golden_outputs import compute, golden_inputs, golden_path
 import numpy as np
 import pytest
 
@@ -43,6 +43,14 @@ def test_the_detector_sees_hands_in_its_golden_frames(stored):
     assert np.ptp(outputs[:, 0]) > 0.0
 
 
-def test_the_verifier_sees_hands_in_the_golden_crops(stored):
-    """The golden pose crops are centred on hands: the verifier says so for each."""
-    assert np.min(stored['verifier_probabilities']) > 0.5
+def test_the_shipped_verifier_sees_hands_in_crops_centred_on_them():
+    """
+    Pose crops at the true centre of 40 hands of today's test set: nearly all hands to it.
+
+    Measured (version 2): 36 of these 40 above 0.5, 94 % of 300 (version 1: 37, 95 %); a broken
+    verifier (untrained, inverted input) is near 50 % or 0 %. Single crops can be doubted (two
+    of the four golden ones are, by version 2), so the test counts over many.
+    """
+    crops, _ = golden_inputs(PoseModel(device='cpu'), CenterRefiner(device='cpu'), 40)
+    probabilities = HandVerifier(device='cpu').hand_probabilities(crops)
+    assert np.mean(probabilities > 0.5) >= 0.85, np.round(probabilities, 2)

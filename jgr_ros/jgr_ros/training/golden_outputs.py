@@ -31,11 +31,12 @@ DETECTOR_FRAMES = 2            # the first frames of the detector's two-hand set
 DETECTOR_CELL_STEP = 4         # the detector's outputs on every fourth cell of each row, column
 
 
-def golden_inputs(pose_model: PoseModel, refiner: CenterRefiner) -> tuple[np.ndarray, np.ndarray]:
-    """Return the fixed (FRAMES, 96, 96) pose crops and (FRAMES, 128, 128) centre crops."""
-    frames = TEST_SETS['synthetic'].frames(FRAMES, pose_model.skeleton.name)
+def golden_inputs(pose_model: PoseModel, refiner: CenterRefiner,
+                  count: int = FRAMES) -> tuple[np.ndarray, np.ndarray]:
+    """Return the fixed (count, 96, 96) pose crops and (count, 128, 128) centre crops."""
+    frames = TEST_SETS['synthetic'].frames(count, pose_model.skeleton.name)
     pose_crops, center_crops = [], []
-    for index in range(FRAMES):
+    for index in range(count):
         frame = frames[index]
         pose_crops.append(make_pose_sample(frame.depth_mm, frame.camera, frame.joints_mm,
                                            pose_model.skeleton, pose_model.cube_mm,
