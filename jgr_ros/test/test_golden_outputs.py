@@ -47,9 +47,9 @@ def test_the_shipped_verifier_sees_hands_in_crops_centred_on_them():
     """
     Pose crops at the true centre of 40 hands of today's test set: nearly all hands to it.
 
-    Measured (version 2): 36 of these 40 above 0.5, 94 % of 300 (version 1: 37, 95 %); a broken
-    verifier (untrained, inverted input) is near 50 % or 0 %. Single crops can be doubted (two
-    of the four golden ones are, by version 2), so the test counts over many.
+    Measured (version 2): 36 of these 40 above 0.5, 94 % of 300 (version 1: 37, 95 %); the same
+    crops inverted: 0 of 40. Single crops can be doubted (two of the four golden ones are, by
+    version 2), so the test counts over many.
     """
     crops, _ = golden_inputs(PoseModel(device='cpu'), CenterRefiner(device='cpu'), 40)
     probabilities = HandVerifier(device='cpu').hand_probabilities(crops)
