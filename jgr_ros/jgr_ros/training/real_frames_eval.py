@@ -89,8 +89,7 @@ def evaluate(estimator: HandPoseEstimator, data: pathlib.Path) -> tuple[dict, di
                 nyu_palm_mm(result.joints_mm, estimator.skeleton) - palm_mm)), 2))
     center_uvd = np.loadtxt(data / NYU_CENTERS, max_rows=1)
     results['nyu_frame_1_fixed_crops'] = fixed_crop_errors(
-        estimator.pose_model, depth_mm, nyu, nyu.back_project(center_uvd[None, :2],
-                                                              center_uvd[None, 2])[0], truth_mm)
+        estimator.pose_model, depth_mm, nyu, nyu.back_project_uvd(center_uvd), truth_mm)
     overlays = {'nyu_frame_overlay': overlay(depth_mm, frame, estimator)}
     depth_mm = read_depth_file(data / HANDS2017_FRAME, 'png16')
     frame = estimator.estimate(depth_mm, DATASET_CAMERAS['hands2017'])
