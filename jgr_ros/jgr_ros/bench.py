@@ -63,7 +63,7 @@ from jgr_ros.networks import (
     shipped_model_path,
 )
 from jgr_ros.pipeline import EstimatorConfig, HandPoseEstimator, HandPoseFrame
-from jgr_ros.runtime import BACKENDS, resolve_backend, select_device
+from jgr_ros.runtime import BACKENDS, PRECISIONS, resolve_backend, resolve_int8, select_device
 from jgr_ros.skeletons import get_skeleton
 from jgr_ros.synthetic.cameras import get_camera_preset
 from jgr_ros.synthetic.generator import SyntheticFrame, SyntheticHandGenerator
@@ -82,10 +82,11 @@ TWO_HAND_NODE_RATES_FPS = (30, 60)   # two hands side by side, moving
 CAMERA_PRESET = 'realsense_d435_640x480'
 FRAME_ID = 'camera_depth_optical_frame'
 SKELETON = 'mano21'
-# Model-stage rows per device type: (backend, fp16). 'auto' is one of the fp32 rows.
-MODEL_VARIANTS = {'cpu': (('eager', False), ('torchscript', False), ('onnxruntime', False)),
-                  'cuda': (('eager', False), ('eager', True), ('torchscript', False),
-                           ('cuda_graph', False), ('cuda_graph', True))}
+# Model-stage rows per device type: (backend, precision). 'auto' is one of them.
+MODEL_VARIANTS = {'cpu': (('eager', 'fp32'), ('torchscript', 'fp32'), ('onnxruntime', 'fp32'),
+                          ('onnxruntime', 'int8')),
+                  'cuda': (('eager', 'fp32'), ('eager', 'fp16'), ('torchscript', 'fp32'),
+                           ('cuda_graph', 'fp32'), ('cuda_graph', 'fp16'))}
 # Hands at arm's length, nothing in front of them: every frame should reach the network.
 FRAME_CONFIG = SyntheticConfig.narrow(distance_range_m=(0.35, 0.9),
                                       distractor_probability=0.0)
@@ -124,7 +125,8 @@ class RosStages:
     """The bench's ROS parts, which jgr_ros.ros.bench_node supplies: the core imports no ROS."""
 
     build_message: MessageBuilder
-    # (pose path, centre path, device, frames, settings, cpu_threads) -> the node stage's dict.
+    # (pose path, centre path, device, frames, settings, cpu_threads, rates, precision) -> the
+    # node stage's dict.
     bench_node: Callable[..., dict]
 
 
@@ -239,17 +241,23 @@ def bench_model(pose_path: pathlib.Path, device: torch.device, crops: np.ndarray
     Each row's error is its largest deviation (mm) from the fp32 eager model on the CPU.
     """
     reference = PoseModel(pose_path, 'cpu', backend='eager').predict_crops(crops)
-    rows = {f'{backend}_fp16' if half else backend:
-            _bench_backend(pose_path, device, backend, half, crops, reference, settings)
-            for backend, half in MODEL_VARIANTS[device.type] if backend in backends}
-    auto = resolve_backend('auto', device)
+    rows = {_row_name(backend, precision):
+            _bench_backend(pose_path, device, backend, precision, crops, reference, settings)
+            for backend, precision in MODEL_VARIANTS[device.type] if backend in backends}
+    backend = resolve_backend('auto', device)
+    auto = _row_name(backend, 'int8' if resolve_int8('auto', backend) else 'fp32')
     return {**rows.get(auto, {}), 'auto_backend': auto, 'backends': rows}
 
 
-def _bench_backend(pose_path: pathlib.Path, device: torch.device, backend: str, half: bool,
+def _row_name(backend: str, precision: str) -> str:
+    return backend if precision == 'fp32' else f'{backend}_{precision}'
+
+
+def _bench_backend(pose_path: pathlib.Path, device: torch.device, backend: str, precision: str,
                    crops: np.ndarray, reference: np.ndarray, settings: BenchSettings) -> dict:
     start = time.perf_counter()
-    model = PoseModel(pose_path, str(device), half=half, backend=backend)
+    model = PoseModel(pose_path, str(device), half=precision == 'fp16', backend=backend,
+                      precision='int8' if precision == 'int8' else 'fp32')
     startup_s = time.perf_counter() - start
     latency = summary_ms(time_calls(lambda: model.predict_crops(crops[:1]),
                                     settings.latency_calls, settings.warmup_calls, device))
@@ -268,14 +276,16 @@ def _bench_backend(pose_path: pathlib.Path, device: torch.device, backend: str, 
 
 def bench_pipeline(pose_path: pathlib.Path, center_path: pathlib.Path, device: torch.device,
                    still: list[SyntheticFrame], moving: list[SyntheticFrame],
-                   settings: BenchSettings, build_message: MessageBuilder | None = None) -> dict:
+                   settings: BenchSettings, build_message: MessageBuilder | None = None,
+                   precision: str = 'auto') -> dict:
     """
     Per-stage times in ms of decode -> HandPoseEstimator -> message, searching and tracking.
 
     ``build_message`` builds what the node publishes for the hands found (RosStages); without it
     the message stage is reported as skipped.
     """
-    loaded = HandPoseEstimator.from_files(pose_path, center_path, str(device))
+    loaded = HandPoseEstimator.from_files(pose_path, center_path, str(device),
+                                          precision=precision)
     results = {}
     for mode, frames in (('search', still), ('tracking', moving)):
         estimator = loaded.reconfigured(EstimatorConfig(tracking=mode == 'tracking'))
@@ -283,6 +293,7 @@ def bench_pipeline(pose_path: pathlib.Path, center_path: pathlib.Path, device: t
         if build_message is None:
             results[mode]['stages']['message'] = {'skipped': NO_ROS}
     return {**results, 'backends': {'pose': loaded.pose_model.backend,
+                                    'pose_int8': loaded.pose_model.int8,
                                     'center': loaded.refiner.backend},
             'image': f'{still[0].camera.width}x{still[0].camera.height} 16UC1'}
 
@@ -400,11 +411,11 @@ def _detector_table(detector: dict) -> list[str]:
 def _model_table(device_type: str, model: dict) -> list[str]:
     lines = [f'Model: JGR-P2O on {device_type}, batch-1 latency and batched throughput '
              f'(auto = {model["auto_backend"]})',
-             f'{"backend":12} {"fps":>7} {"p50 ms":>8} {"p90 ms":>8} {"p99 ms":>8}'
+             f'{"backend":17} {"fps":>7} {"p50 ms":>8} {"p90 ms":>8} {"p99 ms":>8}'
              + ''.join(f'{f"B={size} img/s":>13}' for size in BATCH_SIZES)
              + f' {"err mm":>8} {"start s":>8}']
     for backend, row in model['backends'].items():
-        lines.append(f'{backend:12} {row["batch1_fps"]:7.1f} {row["p50_ms"]:8.2f} '
+        lines.append(f'{backend:17} {row["batch1_fps"]:7.1f} {row["p50_ms"]:8.2f} '
                      f'{row["p90_ms"]:8.2f} {row["p99_ms"]:8.2f}'
                      + ''.join(f'{row["batched"][str(size)]:13.1f}' for size in BATCH_SIZES)
                      + f' {row["max_error_mm"]:8.4f} {row["startup_s"]:8.2f}')
@@ -467,6 +478,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         'shipped one, or an untrained stand-in if it is missing)')
     parser.add_argument('--stages', type=_names(STAGES), default=STAGES,
                         help=f'comma-separated, of {",".join(STAGES)} (default: all)')
+    parser.add_argument('--precision', choices=PRECISIONS, default='auto',
+                        help="pipeline and node stages: JGR-P2O's convolutions (default: auto, "
+                             'int8 on onnxruntime)')
     parser.add_argument('--backends', type=_names(BACKENDS[1:]),
                         help='model stage: comma-separated backends (default: all that run '
                         'on the device)')
@@ -563,15 +577,17 @@ def run_bench(args: argparse.Namespace, settings: BenchSettings,
         if 'pipeline' in args.stages:
             results['pipeline'] = bench_pipeline(pose_path, center_path, device, frames,
                                                  moving, settings,
-                                                 ros.build_message if ros else None)
+                                                 ros.build_message if ros else None,
+                                                 args.precision)
         if 'node' in args.stages:
             results['node'] = (ros.bench_node(pose_path, center_path, device, moving, settings,
-                                              args.threads or 0) if ros else
+                                              args.threads or 0, NODE_RATES_FPS,
+                                              args.precision) if ros else
                                {'skipped': NO_ROS})
             results['node_two_hands'] = (
                 ros.bench_node(pose_path, center_path, device,
                                moving_frames(settings.motion_frames, hands=2), settings,
-                               args.threads or 0, TWO_HAND_NODE_RATES_FPS)
+                               args.threads or 0, TWO_HAND_NODE_RATES_FPS, args.precision)
                 if ros else {'skipped': NO_ROS})
         if 'detector' in args.stages:
             results['detector'] = bench_detector(settings, pathlib.Path(folder))

@@ -23,7 +23,8 @@ from jgr_ros.crop import (
 )
 from jgr_ros.errors import InputError
 from jgr_ros.model_file import load_model
-from jgr_ros.runtime import build_runner, resolve_backend, select_device
+from jgr_ros.quantization import calibration_crops
+from jgr_ros.runtime import build_runner, resolve_backend, resolve_int8, select_device
 from jgr_ros.skeletons import get_skeleton, Skeleton
 import numpy as np
 import torch
@@ -51,16 +52,22 @@ class LoadedNetwork:
     A network loaded from its model file, ready to run on a backend.
 
     ``path`` None means the shipped file ``default_name``; the file must hold a ``kind``
-    network. Sets ``path``, ``device``, ``backend``, ``model``, ``info`` and the runner.
+    network. ``precision`` (PRECISIONS) 'fp32' for all but the pose network (``int8``: its
+    convolutions in int8, :mod:`jgr_ros.quantization`). Sets ``path``, ``device``, ``backend``,
+    ``int8``, ``model``, ``info`` and the runner.
     """
 
     def __init__(self, path: str | pathlib.Path | None, default_name: str, kind: str,
-                 device: str = 'auto', backend: str = 'auto', dtype: torch.dtype = torch.float32):
+                 device: str = 'auto', backend: str = 'auto', dtype: torch.dtype = torch.float32,
+                 precision: str = 'fp32'):
         self.path = pathlib.Path(path) if path else shipped_model_path(default_name)
         self.device = select_device(device)
         self.backend = resolve_backend(backend, self.device)
+        self.int8 = resolve_int8(precision, self.backend)
         self.model, self.info = load_model(self.path, expected_kind=kind, device=self.device)
-        self._run = build_runner(self.backend, self.model, self.device, dtype, self.path)
+        calibration = (lambda: calibration_crops(self.info)) if self.int8 else None
+        self._run = build_runner(self.backend, self.model, self.device, dtype, self.path,
+                                 calibration)
 
 
 class CropNetwork(LoadedNetwork):
@@ -76,15 +83,17 @@ class PoseModel(CropNetwork):
     """JGR-P2O with the crop conventions (layout, cube, input size) of its model file."""
 
     def __init__(self, path: str | pathlib.Path | None = None, device: str = 'auto',
-                 half: bool = False, backend: str = 'auto'):
+                 half: bool = False, backend: str = 'auto', precision: str = 'auto'):
         """
         Load the model file (None: the shipped default) and prepare ``backend`` (BACKENDS).
 
         ``half`` runs fp16 (CUDA; not onnxruntime): its joints move 0.17-0.6 mm from the fp32
-        model's on hand crops (docs/performance.md), so it is opt-in.
+        model's on hand crops (docs/performance.md), so it is opt-in. ``precision``
+        (PRECISIONS): 'auto' runs the backbone's convolutions in int8 on onnxruntime
+        (:mod:`jgr_ros.quantization`), fp32 on the other backends.
         """
         super().__init__(path, DEFAULT_POSE_MODEL, 'jgr_p2o', device, backend,
-                         torch.float16 if half else torch.float32)
+                         torch.float16 if half else torch.float32, precision)
         self.half = half
         self.skeleton: Skeleton = get_skeleton(self.info.skeleton)
 

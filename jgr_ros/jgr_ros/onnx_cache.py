@@ -6,14 +6,19 @@ The onnxruntime backend needs the network as ONNX. Exporting traces it in PyTorc
 JGR-P2O on a 2-core machine, most of a node's start-up), so the export of a model file is
 written once to ``$JGR_ROS_CACHE_DIR`` (default ``$XDG_CACHE_HOME/jgr_ros/onnx``, else
 ``~/.cache/jgr_ros/onnx``), named after the SHA-256 of the model file, the PyTorch version and
-the export's opset. Where the cache cannot be written the export is made in memory each time.
+the export's opset. The int8 network (:mod:`jgr_ros.quantization`) is cached the same way, its
+name also after the quantisation recipe and the ONNX Runtime version. Where the cache cannot be
+written the file is made in memory each time.
 """
 import hashlib
 import os
 import pathlib
 import tempfile
+from typing import Callable
 
 from jgr_ros.export import export_onnx
+from jgr_ros.quantization import quantize_int8, RECIPE
+import numpy as np
 import torch
 from torch import nn
 
@@ -31,11 +36,13 @@ def cache_dir() -> pathlib.Path:
     return pathlib.Path(base) / 'jgr_ros' / 'onnx'
 
 
-def cached_export_path(model_path: pathlib.Path) -> pathlib.Path:
-    """Return where the export of ``model_path`` is (or will be) cached."""
+def cached_export_path(model_path: pathlib.Path, variant: str = '') -> pathlib.Path:
+    """Return where the export of ``model_path`` (``variant``: of its int8 network) is cached."""
     digest = hashlib.sha256(model_path.read_bytes())
     digest.update(f'torch {torch.__version__} opset {ONNX_OPSET}'.encode())
-    return cache_dir() / f'{model_path.stem}-{digest.hexdigest()[:20]}.onnx'
+    digest.update(variant.encode())
+    suffix = '.int8.onnx' if variant else '.onnx'
+    return cache_dir() / f'{model_path.stem}-{digest.hexdigest()[:20]}{suffix}'
 
 
 def onnx_bytes(model: nn.Module, model_path: pathlib.Path | None) -> bytes:
@@ -47,10 +54,30 @@ def onnx_bytes(model: nn.Module, model_path: pathlib.Path | None) -> bytes:
     """
     if model_path is None:
         return _export_bytes(model)
-    path = cached_export_path(model_path)
+    return _cached(cached_export_path(model_path), lambda: _export_bytes(model))
+
+
+def int8_onnx_bytes(model: nn.Module, model_path: pathlib.Path | None,
+                    calibration_crops: Callable[[], np.ndarray]) -> bytes:
+    """
+    Return ``model`` as an ONNX file with int8 convolutions (:func:`quantize_int8`), cached.
+
+    ``calibration_crops()`` makes the crops it is calibrated on, only on a cache miss.
+    """
+    def quantize() -> bytes:
+        return quantize_int8(onnx_bytes(model, model_path), calibration_crops())
+    if model_path is None:
+        return quantize()
+    import onnxruntime  # the quantiser's version is part of the file's name
+    variant = f'{RECIPE} onnxruntime {onnxruntime.__version__}'
+    return _cached(cached_export_path(model_path, variant), quantize)
+
+
+def _cached(path: pathlib.Path, make: Callable[[], bytes]) -> bytes:
+    """Return the file at ``path``, or ``make()`` it and store it there."""
     if path.is_file():
         return path.read_bytes()
-    data = _export_bytes(model)
+    data = make()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=path.parent, suffix='.part', delete=False) as part:

@@ -342,11 +342,15 @@ class HandPoseEstimator:
                    center_model_path: str | pathlib.Path | None = None, device: str = 'auto',
                    config: EstimatorConfig | None = None, backend: str = 'auto',
                    detector_model_path: str | pathlib.Path | None = None,
-                   verifier_model_path: str | pathlib.Path | None = None
-                   ) -> 'HandPoseEstimator':
-        """Load the networks (None: the shipped files); missing files raise InputError."""
+                   verifier_model_path: str | pathlib.Path | None = None,
+                   precision: str = 'auto') -> 'HandPoseEstimator':
+        """
+        Load the networks (None: the shipped files); missing files raise InputError.
+
+        ``precision`` is the pose network's (PRECISIONS); the others run fp32.
+        """
         config = config or EstimatorConfig()
-        return cls(PoseModel(model_path, device, backend=backend),
+        return cls(PoseModel(model_path, device, backend=backend, precision=precision),
                    CenterRefiner(center_model_path, device, backend), config,
                    load_detector(config.detector, detector_model_path, device, backend),
                    verifier=load_verifier(config, verifier_model_path, device, backend))

@@ -18,7 +18,7 @@ from typing import Callable, Iterator, TYPE_CHECKING, TypeVar
 
 from jgr_ros.errors import InputError
 from jgr_ros.export import InferencePath, INPUT_NAME, OUTPUT_NAME
-from jgr_ros.onnx_cache import onnx_bytes
+from jgr_ros.onnx_cache import int8_onnx_bytes, onnx_bytes
 import numpy as np
 import torch
 from torch import nn
@@ -49,6 +49,10 @@ def select_device(name: str) -> torch.device:
 # 'eager' is plain PyTorch, the reference the others are tested against; 'torchscript' is a
 # traced, frozen graph with optimize_for_inference (BatchNorm folded, oneDNN on CPU).
 BACKENDS = ('auto', 'eager', 'torchscript', 'onnxruntime', 'cuda_graph')
+# Precision of the pose network's convolutions. 'auto' is int8 where the network runs on
+# ONNX Runtime (the CPU: 40 % less time a crop, the same accuracy, docs/performance.md) and fp32
+# elsewhere; 'int8' needs the onnxruntime backend (jgr_ros.quantization).
+PRECISIONS = ('auto', 'fp32', 'int8')
 _CPU_ONLY_BACKENDS = ('onnxruntime',)
 _CUDA_ONLY_BACKENDS = ('cuda_graph',)
 # Calls before a CUDA graph is captured (cuDNN picks its algorithms, allocators settle).
@@ -76,6 +80,15 @@ def resolve_backend(name: str, device: torch.device) -> str:
         raise InputError("backend 'onnxruntime' needs the onnxruntime package (pip install "
                          'onnxruntime), or use torchscript')
     return name
+
+
+def resolve_int8(precision: str, backend: str) -> bool:
+    """Return whether the pose network runs int8 with ``precision`` on a resolved ``backend``."""
+    if precision not in PRECISIONS:
+        raise InputError(f'unknown precision {precision!r}: use {", ".join(PRECISIONS)}')
+    if precision == 'int8' and backend != 'onnxruntime':
+        raise InputError(f'precision int8 runs on the onnxruntime backend only, not {backend!r}')
+    return precision == 'int8' or (precision == 'auto' and backend == 'onnxruntime')
 
 
 def slower_backend_reason(requested: str, pose_model: 'PoseModel') -> str:
@@ -116,18 +129,23 @@ def load_estimator_with_cpu_fallback(load: Callable[[str], Loaded],
 
 def build_runner(backend: str, model: nn.Module, device: torch.device,
                  dtype: torch.dtype = torch.float32,
-                 model_path: pathlib.Path | None = None) -> Runner:
+                 model_path: pathlib.Path | None = None,
+                 int8_calibration: Callable[[], np.ndarray] | None = None) -> Runner:
     """
     Return a function running ``model.infer`` on crops with a resolved ``backend``.
 
     ``model`` is an eval-mode network on ``device`` (eager runs it as it is, in ``dtype``; the
-    others work on copies). ONNX Runtime runs fp32 on the CPU with torch's thread count, from
-    the cached export of ``model_path`` (the file ``model`` was loaded from) when given.
+    others work on copies). ONNX Runtime runs on the CPU with torch's thread count, from the
+    cached export of ``model_path`` (the file ``model`` was loaded from) when given: in fp32,
+    or with int8 convolutions calibrated on ``int8_calibration()`` (:mod:`jgr_ros.quantization`)
+    when that is given.
     """
+    if int8_calibration is not None and backend != 'onnxruntime':
+        raise InputError(f'int8 runs on the onnxruntime backend only, not {backend!r}')
     if backend == 'onnxruntime':
         if dtype != torch.float32:
             raise InputError('the onnxruntime backend runs in fp32 only (half=False)')
-        return _onnxruntime_runner(model, model_path)
+        return _onnxruntime_runner(model, model_path, int8_calibration)
     if backend == 'torchscript':
         return _torchscript_runner(model.to(dtype), device, dtype)
     if backend == 'cuda_graph':
@@ -176,7 +194,8 @@ def _torchscript_runner(model: nn.Module, device: torch.device, dtype: torch.dty
     return run
 
 
-def _onnxruntime_runner(model: nn.Module, model_path: pathlib.Path | None) -> Runner:
+def _onnxruntime_runner(model: nn.Module, model_path: pathlib.Path | None,
+                        int8_calibration: Callable[[], np.ndarray] | None) -> Runner:
     import onnxruntime  # optional dependency: resolve_backend checked that it is installed
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = torch.get_num_threads()
@@ -187,7 +206,8 @@ def _onnxruntime_runner(model: nn.Module, model_path: pathlib.Path | None) -> Ru
     # Exporting (on a cache miss) runs the network once in PyTorch: on one thread, as two
     # spin-waiting OpenMP threads made start-up 5x slower when other processes kept the cores busy.
     with _torch_threads(1):
-        exported = onnx_bytes(model, model_path)
+        exported = (int8_onnx_bytes(model, model_path, int8_calibration) if int8_calibration
+                    else onnx_bytes(model, model_path))
     session = onnxruntime.InferenceSession(exported, options, providers=['CPUExecutionProvider'])
 
     def run(crops: np.ndarray) -> np.ndarray:

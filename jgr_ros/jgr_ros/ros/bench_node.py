@@ -50,15 +50,16 @@ def build_message(frame: HandPoseFrame, estimator: HandPoseEstimator) -> HandPos
 
 def bench_node(pose_path: pathlib.Path, center_path: pathlib.Path, device: torch.device,
                frames: list[SyntheticFrame], settings: BenchSettings,
-               cpu_threads: int = 0, rates_fps: tuple[int, ...] = NODE_RATES_FPS) -> dict:
+               cpu_threads: int = 0, rates_fps: tuple[int, ...] = NODE_RATES_FPS,
+               precision: str = 'auto') -> dict:
     """
     Feed hand_pose_node at each input rate in turn; latency and processed fraction per rate.
 
-    ``cpu_threads`` is the node's parameter (0: its default, all cores but one).
+    ``cpu_threads`` and ``precision`` are the node's parameters (0: all cores but one).
     """
     threads = torch.get_num_threads()
     try:
-        with NodeRig(pose_path, center_path, device, frames, cpu_threads) as rig:
+        with NodeRig(pose_path, center_path, device, frames, cpu_threads, precision) as rig:
             rig.wait_until_ready()
             return {'cpu_threads': torch.get_num_threads(),   # as the node set them
                     'rates': {str(rate_fps): rig.measure(rate_fps, settings.node_duration_s)
@@ -84,7 +85,8 @@ class NodeRig:
     WARMUP_S = 1.0
 
     def __init__(self, pose_path: pathlib.Path, center_path: pathlib.Path,
-                 device: torch.device, frames: list[SyntheticFrame], cpu_threads: int = 0):
+                 device: torch.device, frames: list[SyntheticFrame], cpu_threads: int = 0,
+                 precision: str = 'auto'):
         """Start the context, the node (loads the models), the stand-in and the listener."""
         os.environ['ROS_AUTOMATIC_DISCOVERY_RANGE'] = 'LOCALHOST'
         self._context = rclpy.Context()
@@ -95,7 +97,8 @@ class NodeRig:
                                       Parameter('model', value=str(pose_path)),
                                       Parameter('center_model', value=str(center_path)),
                                       Parameter('device', value=str(device)),
-                                      Parameter('cpu_threads', value=cpu_threads)])
+                                      Parameter('cpu_threads', value=cpu_threads),
+                                      Parameter('precision', value=precision)])
         self._io = rclpy.create_node('jgr_bench', context=self._context, namespace=namespace)
         self._depth_pub = self._io.create_publisher(Image, 'depth/image_raw',
                                                     qos_profile_sensor_data)

@@ -162,7 +162,7 @@ class HandPosePipeline:
             estimator = HandPoseEstimator.from_files(
                 values['model'] or None, values['center_model'] or None, device,
                 self._settings.estimator, values['backend'], values['detector_model'] or None,
-                values['verifier_model'] or None)
+                values['verifier_model'] or None, values['precision'])
             _warm_up(estimator)
             return estimator
         self._estimator, fallback_reason = load_estimator_with_cpu_fallback(
@@ -171,6 +171,7 @@ class HandPosePipeline:
                                                  self._estimator.skeleton)
         pose_model = self._estimator.pose_model
         self._static_info = {'device': str(pose_model.device), 'backend': pose_model.backend,
+                             'precision': 'int8' if pose_model.int8 else 'fp32',
                              'cpu_threads': str(torch.get_num_threads()),
                              'model': str(pose_model.path),
                              'center_model': str(self._estimator.refiner.path),
@@ -196,7 +197,8 @@ class HandPosePipeline:
         slower = self._static_info.get('slower_than_possible')
         self.get_logger().info(
             f'ready: model {self._static_info["model"]} on {self._static_info["device"]} '
-            f'({self._static_info["backend"]}{"; SLOWER: " + slower if slower else ""}), '
+            f'({self._static_info["backend"]}, {self._static_info["precision"]}'
+            f'{"; SLOWER: " + slower if slower else ""}), '
             f'waiting for {self._depth_sub.topic_name} + {self._info_sub.topic_name} '
             f'({self._values["reliability"]})')
 

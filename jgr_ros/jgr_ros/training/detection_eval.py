@@ -44,7 +44,7 @@ from jgr_ros.skeletons import get_skeleton
 from jgr_ros.synthetic.cameras import get_camera_preset
 from jgr_ros.synthetic.generator import SyntheticHandGenerator
 from jgr_ros.training.detection import detector_world, HandFrames, HandsFrame, visible_hands
-from jgr_ros.training.synthetic_eval import TEST_SETS
+from jgr_ros.training.synthetic_eval import add_precision_argument, TEST_SETS
 from jgr_ros.training.views import FINGER_VIEWS, PALM_VIEWS, View, view_of
 from matplotlib import colormaps
 from matplotlib.figure import Figure
@@ -271,6 +271,7 @@ def main(argv: list[str] | None = None) -> int:
                         "the detector's); must be one of the sweep's")
     parser.add_argument('--out-dir', type=pathlib.Path,
                         help='write detector_results.json and detector_curves.png here')
+    add_precision_argument(parser)
     args = parser.parse_args(argv)
     names = args.sets.split(',')
     if set(names) - set(SETS):
@@ -278,7 +279,7 @@ def main(argv: list[str] | None = None) -> int:
     config = DetectorConfig() if args.min_score is None else DetectorConfig(args.min_score)
     detector = HandDetector(args.detector_model, device='cpu', config=config)
     pipeline_config = EstimatorConfig(tracking=False, max_hands=MAX_HANDS, verify=args.verify)
-    estimator = HandPoseEstimator(PoseModel(args.model, device='cpu'),
+    estimator = HandPoseEstimator(PoseModel(args.model, device='cpu', precision=args.precision),
                                   CenterRefiner(args.center_model, device='cpu'),
                                   pipeline_config, detector, verifier=load_verifier(
                                       pipeline_config, args.verifier_model, device='cpu'))

@@ -30,7 +30,7 @@ from typing import Optional, Sequence, Union
 from jgr_ros.camera import CameraModel
 from jgr_ros.errors import InputError
 from jgr_ros.networks import PoseModel
-from jgr_ros.runtime import BACKENDS
+from jgr_ros.runtime import BACKENDS, PRECISIONS
 from jgr_ros.skeletons import get_skeleton
 from jgr_ros.training.datasets import FrameSource
 from jgr_ros.training.metrics import (
@@ -193,6 +193,8 @@ def _parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
     predict.add_argument('--device', default='auto', help='auto, cpu, cuda or cuda:N')
     predict.add_argument('--backend', default='auto', choices=BACKENDS,
                          help='how the network runs (jgr_ros.runtime.BACKENDS)')
+    predict.add_argument('--precision', default='auto', choices=PRECISIONS,
+                         help='its convolutions (default: auto, int8 on onnxruntime)')
     args = parser.parse_args(argv)
     if args.write_pred:
         if not (args.model and args.data_root):
@@ -218,7 +220,7 @@ def _predict(args: argparse.Namespace) -> None:
     frames = open_test_frames(args.dataset, args.data_root, args.subjects)
     centers_mm = (read_centers_mm(args.centers, DATASET_CAMERAS[args.dataset])
                   if args.centers else None)
-    model = PoseModel(args.model, args.device, backend=args.backend)
+    model = PoseModel(args.model, args.device, backend=args.backend, precision=args.precision)
     uvd = predict_frames(model, frames, centers_mm)
     write_uvd_file(args.write_pred, uvd)
     print(f'wrote {len(uvd)} frames to {args.write_pred}')

@@ -111,7 +111,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     estimator = HandPoseEstimator.from_files(
         args.model, args.center_model, 'cpu', localiser_config(args, tracking=False),
-        detector_model_path=args.detector_model, verifier_model_path=args.verifier_model)
+        detector_model_path=args.detector_model, verifier_model_path=args.verifier_model,
+        precision=args.precision)
     results, overlays = evaluate(estimator, args.data.resolve())
     text = json.dumps(results, indent=1)
     print(text)

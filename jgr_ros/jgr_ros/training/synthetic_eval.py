@@ -41,6 +41,7 @@ from jgr_ros.pipeline import (
     load_detector,
     load_verifier,
 )
+from jgr_ros.runtime import PRECISIONS
 from jgr_ros.synthetic.scene import SyntheticConfig
 from jgr_ros.training.datasets import LabelledFrame, SyntheticFrames
 from jgr_ros.training.evaluate import (
@@ -168,6 +169,14 @@ def add_localiser_arguments(parser: argparse.ArgumentParser) -> None:
                         default=defaults.tracking_refine_iterations,
                         help='centre refinements of a followed hand (default: '
                              f'{defaults.tracking_refine_iterations})')
+    add_precision_argument(parser)
+
+
+def add_precision_argument(parser: argparse.ArgumentParser) -> None:
+    """Add the option choosing the precision of JGR-P2O's convolutions (PRECISIONS)."""
+    parser.add_argument('--precision', choices=PRECISIONS, default='auto',
+                        help="JGR-P2O's convolutions (default: auto, int8 on onnxruntime as in "
+                             'the node)')
 
 
 def localiser_config(args: argparse.Namespace, **changes) -> EstimatorConfig:
@@ -192,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     unknown = set(args.sets.split(',')) - set(TEST_SETS)
     if unknown:
         parser.error(f'unknown test sets {sorted(unknown)}; known: {", ".join(TEST_SETS)}')
-    pose_model = PoseModel(args.model, device='cpu')
+    pose_model = PoseModel(args.model, device='cpu', precision=args.precision)
     refiner = CenterRefiner(args.center_model, device='cpu')
     config = localiser_config(args, tracking=False, max_hands=1)
     detector = load_detector(config.detector, args.detector_model, device='cpu')

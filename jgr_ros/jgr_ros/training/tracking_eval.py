@@ -72,7 +72,8 @@ def main(argv: list[str] | None = None) -> int:
     # One hand per video: the best hand found is scored.
     searching = HandPoseEstimator.from_files(
         args.model, args.center_model, 'cpu', localiser_config(args, tracking=False, max_hands=1),
-        detector_model_path=args.detector_model, verifier_model_path=args.verifier_model)
+        detector_model_path=args.detector_model, verifier_model_path=args.verifier_model,
+        precision=args.precision)
     following = searching.reconfigured(localiser_config(args, max_hands=1))
     results = {'detector': args.detector, 'world': args.world, 'videos': args.videos,
                'seconds': args.seconds, 'rate_hz': args.rate_hz, 'speed_m_s': args.speed_m_s,
