@@ -50,8 +50,8 @@ def select_device(name: str) -> torch.device:
 # traced, frozen graph with optimize_for_inference (BatchNorm folded, oneDNN on CPU).
 BACKENDS = ('auto', 'eager', 'torchscript', 'onnxruntime', 'cuda_graph')
 # Precision of the pose network's convolutions. 'auto' is int8 where the network runs on
-# ONNX Runtime (the CPU: 40 % less time a crop, the same accuracy, docs/performance.md) and fp32
-# elsewhere; 'int8' needs the onnxruntime backend (jgr_ros.quantization).
+# ONNX Runtime (the CPU: 26-40 % less time a crop, the same accuracy, docs/performance.md)
+# and fp32 elsewhere; 'int8' needs the onnxruntime backend (jgr_ros.quantization).
 PRECISIONS = ('auto', 'fp32', 'int8')
 _CPU_ONLY_BACKENDS = ('onnxruntime',)
 _CUDA_ONLY_BACKENDS = ('cuda_graph',)

@@ -50,14 +50,14 @@ def test_auto_means_int8_on_onnxruntime_and_fp32_elsewhere():
         resolve_int8('int4', 'onnxruntime')
 
 
-def test_int8_joints_stay_within_a_millimetre_of_fp32(fp32_model):
-    """Measured: 0.54 mm mean, JGR-P2O version 15; a broken quantisation moves centimetres."""
+def test_int8_joints_stay_within_one_and_a_half_millimetres_of_fp32(fp32_model):
+    """Measured: 0.67 mm mean, JGR-P2O version 15; a broken quantisation moves centimetres."""
     int8_model = PoseModel(None, 'cpu')
     assert int8_model.int8 and not fp32_model.int8
     crops, _ = golden_inputs(fp32_model, CenterRefiner(None, 'cpu'), 40)
     differences_mm = joint_differences_mm(int8_model.predict_crops(crops),
                                           fp32_model.predict_crops(crops), fp32_model.cube_mm)
-    assert 0.0 < differences_mm.mean() < 1.0, differences_mm.mean()
+    assert 0.0 < differences_mm.mean() < 1.5, differences_mm.mean()
 
 
 def test_the_int8_network_is_made_once_and_keeps_the_fine_layers_fp32(tmp_path, monkeypatch,
