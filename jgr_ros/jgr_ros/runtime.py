@@ -51,7 +51,8 @@ def select_device(name: str) -> torch.device:
 BACKENDS = ('auto', 'eager', 'torchscript', 'onnxruntime', 'cuda_graph')
 # Precision of the pose network's convolutions. 'auto' is int8 where the network runs on
 # ONNX Runtime (the CPU: 26-40 % less time a crop, the same accuracy, docs/performance.md)
-# and fp32 elsewhere; 'int8' needs the onnxruntime backend (jgr_ros.quantization).
+# and the onnx package is installed (ONNX Runtime's quantiser needs it; no rosdep key has it),
+# fp32 elsewhere; 'int8' needs both (jgr_ros.quantization).
 PRECISIONS = ('auto', 'fp32', 'int8')
 _CPU_ONLY_BACKENDS = ('onnxruntime',)
 _CUDA_ONLY_BACKENDS = ('cuda_graph',)
@@ -88,21 +89,34 @@ def resolve_int8(precision: str, backend: str) -> bool:
         raise InputError(f'unknown precision {precision!r}: use {", ".join(PRECISIONS)}')
     if precision == 'int8' and backend != 'onnxruntime':
         raise InputError(f'precision int8 runs on the onnxruntime backend only, not {backend!r}')
-    return precision == 'int8' or (precision == 'auto' and backend == 'onnxruntime')
+    if precision == 'int8' and not _quantiser_installed():
+        raise InputError('precision int8 needs the onnx package (pip install onnx), or use fp32')
+    return precision == 'int8' or (precision == 'auto' and backend == 'onnxruntime'
+                                   and _quantiser_installed())
 
 
-def slower_backend_reason(requested: str, pose_model: 'PoseModel') -> str:
+def _quantiser_installed() -> bool:
+    return importlib.util.find_spec('onnx') is not None
+
+
+def slower_backend_reason(requested: str, pose_model: 'PoseModel',
+                          requested_precision: str = 'auto') -> str:
     """
-    Return why ``pose_model`` runs on a slower backend than this machine could use ('' if not).
+    Return why ``pose_model`` runs slower than this machine could run it ('' if not).
 
-    'auto' on the CPU takes onnxruntime, several times faster than TorchScript here
-    (docs/performance.md); without the package it falls back silently unless told.
+    'auto' on the CPU takes onnxruntime, several times faster than TorchScript here, and int8
+    on it (docs/performance.md); without the packages it falls back silently unless told.
     """
-    if (requested == 'auto' and pose_model.device.type == 'cpu'
-            and pose_model.backend != 'onnxruntime'):
+    if pose_model.device.type != 'cpu':
+        return ''
+    if requested == 'auto' and pose_model.backend != 'onnxruntime':
         return (f'running the {pose_model.backend} backend because onnxruntime is not '
                 'installed; it is several times slower (pip install onnxruntime, or rosdep '
                 'key python3-onnxruntime-pip)')
+    if (requested_precision == 'auto' and pose_model.backend == 'onnxruntime'
+            and not pose_model.int8):
+        return ('running JGR-P2O in fp32 because the onnx package, which makes its int8 '
+                'network, is not installed; int8 takes 26-40 % less time (pip install onnx)')
     return ''
 
 

@@ -7,8 +7,8 @@ import xml.etree.ElementTree as ElementTree
 
 PACKAGE_ROOT = pathlib.Path(__file__).resolve().parents[1]
 SOURCES = [*(PACKAGE_ROOT / 'jgr_ros').rglob('*.py'), *(PACKAGE_ROOT / 'launch').glob('*.py')]
-# Imported module -> (rosdep key in package.xml, pip requirement in setup.py or None for ROS
-# packages, which pip cannot install).
+# Imported module -> (rosdep key in package.xml, or None where rosdep has none; pip requirement
+# in setup.py, or None for ROS packages, which pip cannot install).
 DECLARATIONS = {
     'ament_index_python': ('ament_index_python', None),
     'builtin_interfaces': ('builtin_interfaces', None),
@@ -21,6 +21,7 @@ DECLARATIONS = {
     'lifecycle_msgs': ('lifecycle_msgs', None),
     'matplotlib': ('python3-matplotlib', 'matplotlib'),
     'numpy': ('python3-numpy', 'numpy'),
+    'onnx': (None, 'onnx'),   # int8 only; without it 'auto' runs fp32 (jgr_ros.runtime)
     'onnxruntime': ('python3-onnxruntime-pip', 'onnxruntime'),
     'rcl_interfaces': ('rcl_interfaces', None),
     'rclpy': ('rclpy', None),
@@ -68,7 +69,8 @@ def test_every_imported_module_is_declared_in_package_xml_and_setup_py():
     assert modules - set(DECLARATIONS) == set(), 'add these imports to DECLARATIONS'
     for module in sorted(modules):
         key, requirement = DECLARATIONS[module]
-        assert key in rosdep_keys, f'{module}: package.xml lacks <exec_depend>{key}'
+        assert key is None or key in rosdep_keys, (
+            f'{module}: package.xml lacks <exec_depend>{key}')
         assert requirement is None or requirement in requirements, (
             f'{module}: setup.py lacks {requirement}')
 

@@ -180,7 +180,8 @@ class HandPosePipeline:
         if self._estimator.detector is not None:   # the learned one: a model file
             self._static_info['detector_model'] = str(self._estimator.detector.path)
             self._static_info['verifier_model'] = str(self._estimator.verifier.path)
-        slower = fallback_reason or slower_backend_reason(values['backend'], pose_model)
+        slower = fallback_reason or slower_backend_reason(values['backend'], pose_model,
+                                                          values['precision'])
         if slower:
             self._static_info['slower_than_possible'] = slower
             self.get_logger().warning(slower)
