@@ -81,8 +81,8 @@ def quantize_int8(fp32_onnx: bytes, crops: np.ndarray) -> bytes:
         source, prepared, quantized = (pathlib.Path(folder) / name for name in
                                        ('fp32.onnx', 'prepared.onnx', 'int8.onnx'))
         source.write_bytes(fp32_onnx)
-        # Shape inference and graph clean-up first, as ONNX Runtime recommends; the symbolic
-        # shape pass is skipped (it rejects the dynamic batch axis of the decoding).
+        # Shape inference and graph clean-up first, as ONNX Runtime recommends; its symbolic
+        # shape pass is skipped ("Incomplete symbolic shape inference" on this export).
         quantization.shape_inference.quant_pre_process(str(source), str(prepared),
                                                        skip_symbolic_shape=True)
         quantization.quantize_static(
