@@ -63,7 +63,13 @@ from jgr_ros.networks import (
     shipped_model_path,
 )
 from jgr_ros.pipeline import EstimatorConfig, HandPoseEstimator, HandPoseFrame
-from jgr_ros.runtime import BACKENDS, PRECISIONS, resolve_backend, resolve_int8, select_device
+from jgr_ros.runtime import (
+    add_precision_argument,
+    BACKENDS,
+    resolve_backend,
+    resolve_int8,
+    select_device,
+)
 from jgr_ros.skeletons import get_skeleton
 from jgr_ros.synthetic.cameras import get_camera_preset
 from jgr_ros.synthetic.generator import SyntheticFrame, SyntheticHandGenerator
@@ -478,9 +484,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         'shipped one, or an untrained stand-in if it is missing)')
     parser.add_argument('--stages', type=_names(STAGES), default=STAGES,
                         help=f'comma-separated, of {",".join(STAGES)} (default: all)')
-    parser.add_argument('--precision', choices=PRECISIONS, default='auto',
-                        help="pipeline and node stages: JGR-P2O's convolutions (default: auto, "
-                             'int8 on onnxruntime)')
+    add_precision_argument(parser)   # the pipeline and node stages; the model stage runs both
     parser.add_argument('--backends', type=_names(BACKENDS[1:]),
                         help='model stage: comma-separated backends (default: all that run '
                         'on the device)')

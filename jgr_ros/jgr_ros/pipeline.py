@@ -176,7 +176,7 @@ class HandPoseResult:
 
 @dataclass
 class HandPoseFrame:
-    """One frame's result: its hands, highest score first, and why there are none."""
+    """One frame's result: its hands, best first (see HandPoseEstimator._best), and why none."""
 
     hands: list[HandPoseResult]
     reason: str = ''                          # '' when hands were found, else why not
@@ -184,7 +184,7 @@ class HandPoseFrame:
 
     @property
     def best(self) -> HandPoseResult | None:
-        """Return the highest-scoring hand, or None."""
+        """Return the best hand, or None."""
         return self.hands[0] if self.hands else None
 
     @property
@@ -627,9 +627,19 @@ class HandPoseEstimator:
         return f'the best candidate lies {hand.center_mm[2]:.0f} mm away, out of the working range'
 
     def _best(self, hands: list[HandPoseResult]) -> list[HandPoseResult]:
-        """Return the best max_hands hands, highest score first, no two of them one hand."""
+        """
+        Return the best max_hands hands, best first, no two of them one hand.
+
+        Where the verifier judged every hand (a search with no hand followed), its evidence ranks
+        them, the pose score breaking ties: the score, the mean of 21 joint confidences, is too
+        coarse to rank hands alone (on the HANDS2017 frame a false hand, detected at 0.34 with
+        log-odds 5.2, tied or beat the hand, detected at 0.86 with log-odds 11.5). Beside
+        followed hands, which the verifier does not judge again, the score ranks them.
+        """
+        judged = all(hand.hand_log_odds is not None for hand in hands)
         kept, kept_mm = [], []
-        for hand in sorted(hands, key=lambda hand: hand.score, reverse=True):
+        for hand in sorted(hands, reverse=True, key=lambda hand: (hand.hand_log_odds, hand.score)
+                           if judged else hand.score):
             center_mm = self.skeleton.hand_center(hand.joints_mm)
             if len(kept) < self.config.max_hands and not _near_any(center_mm, kept_mm):
                 kept.append(hand)

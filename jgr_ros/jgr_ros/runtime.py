@@ -9,6 +9,7 @@ TorchScript graph, ONNX Runtime or replayed CUDA graphs. docs/performance.md has
 measurements behind the ``'auto'`` choice. A CUDA device that fails at start-up falls back to
 the CPU (:func:`load_estimator_with_cpu_fallback`).
 """
+import argparse
 import contextlib
 import copy
 from dataclasses import dataclass
@@ -81,6 +82,12 @@ def resolve_backend(name: str, device: torch.device) -> str:
         raise InputError("backend 'onnxruntime' needs the onnxruntime package (pip install "
                          'onnxruntime), or use torchscript')
     return name
+
+
+def add_precision_argument(parser: argparse.ArgumentParser) -> None:
+    """Add ``--precision`` (PRECISIONS) to a tool's command line, 'auto' as in the node."""
+    parser.add_argument('--precision', choices=PRECISIONS, default='auto',
+                        help="JGR-P2O's convolutions (default: auto, int8 on onnxruntime)")
 
 
 def resolve_int8(precision: str, backend: str) -> bool:

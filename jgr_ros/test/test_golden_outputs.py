@@ -19,7 +19,8 @@ def stored() -> dict:
 
 @pytest.mark.parametrize('backend', ['eager', 'torchscript', 'auto'])
 def test_shipped_networks_reproduce_their_golden_outputs(stored, backend):
-    outputs = compute(PoseModel(device='cpu', backend=backend),
+    # JGR-P2O in fp32 on every backend; its int8 network is measured in test_quantization.py.
+    outputs = compute(PoseModel(device='cpu', backend=backend, precision='fp32'),
                       CenterRefiner(device='cpu', backend=backend),
                       HandDetector(device='cpu', backend=backend),
                       HandVerifier(device='cpu', backend=backend))

@@ -26,7 +26,7 @@ from jgr_ros.ros.conversions import joints_from_msg, stamp_ns
 from jgr_ros.ros.debug_images import comparison_image
 from jgr_ros.ros.hand_pose_node import HandPoseNode
 from jgr_ros.ros.synthetic_camera_node import ENCODINGS, SyntheticCameraNode
-from jgr_ros.runtime import BACKENDS, PRECISIONS
+from jgr_ros.runtime import add_precision_argument, BACKENDS
 from jgr_ros.skeletons import convert_joints, get_skeleton
 from jgr_ros.synthetic import CAMERA_PRESETS
 from jgr_ros.units import MM_PER_M
@@ -271,8 +271,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument('--center-model', help='centre model file (default: the shipped one)')
     parser.add_argument('--device', default='auto', help='auto, cpu, cuda or cuda:N')
     parser.add_argument('--backend', choices=BACKENDS, default='auto', help='inference backend')
-    parser.add_argument('--precision', choices=PRECISIONS, default='auto',
-                        help="JGR-P2O's convolutions (auto: int8 on onnxruntime)")
+    add_precision_argument(parser)
     args = parser.parse_args(argv)
     if args.frames < 1 or args.rate <= 0 or not 0.0 <= args.motion_speed <= 5.0:
         parser.error('--frames must be >= 1, --rate > 0 and --motion-speed in [0, 5]')

@@ -28,7 +28,7 @@ from jgr_ros.gesture_training import confusion_matrix, GESTURE_LABELS, write_rep
 from jgr_ros.gestures import NO_GESTURE
 from jgr_ros.ros.conversions import camera_info_msg, image_msg_from_depth
 from jgr_ros.ros.hand_pose_node import HandPoseNode
-from jgr_ros.runtime import PRECISIONS
+from jgr_ros.runtime import add_precision_argument
 from jgr_ros.synthetic import (
     GESTURES,
     get_camera_preset,
@@ -180,8 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--model', help="the node's JGR-P2O model file (default: the shipped one)")
     parser.add_argument('--verifier-model', help="the node's hand-verifier file (default: the "
                         'shipped one)')
-    parser.add_argument('--precision', choices=PRECISIONS, default='auto',
-                        help="the node's precision (default: auto, int8 on onnxruntime)")
+    add_precision_argument(parser)
     args = parser.parse_args(argv)
     context = rclpy.Context()
     rclpy.init(context=context)

@@ -5,10 +5,10 @@ The hand-pose node: depth images in, 3-D hands out.
 Subscribes ``depth/image_raw`` and ``depth/camera_info`` (remap them to your driver's topics;
 see launch/hand_pose.launch.py) and publishes, with the depth image's stamp and frame_id:
 ``hand_poses`` (jgr_msgs/HandPoseArray: every processed frame, up to ``max_hands`` hands,
-highest score first, each with its ``track_id``; empty when no hand), ``hand_markers`` (RViz
+best first, each with its ``track_id``; empty when no hand), ``hand_markers`` (RViz
 skeletons, one namespace per track, deleted when the track ends), ``wrist_pose``
-(geometry_msgs/PoseStamped of the highest-scoring hand of the frame, when it has a wrist
-frame), ``/diagnostics`` and, on request, ``debug/crop`` (the highest-scoring hand's crop).
+(geometry_msgs/PoseStamped of the best hand of the frame, when it has a wrist
+frame), ``/diagnostics`` and, on request, ``debug/crop`` (the best hand's crop).
 Each track has its own :class:`HandState` (gesture, handedness, One Euro filter), dropped when
 the track ends.
 
@@ -341,7 +341,7 @@ class HandPosePipeline:
         self._poses_pub.publish(HandPoseArray(header=header, hands=[
             hand_pose_msg(hand, skeleton, header, wrist, report)
             for hand, wrist, report in zip(hands, wrists, reports)]))
-        if wrists and wrists[0] is not None:   # the highest-scoring hand's
+        if wrists and wrists[0] is not None:   # the best hand's
             self._wrist_pub.publish(PoseStamped(header=header, pose=wrists[0]))
 
     def _hand_reports(self, hands: list[HandPoseResult], time_s: float, skeleton: Skeleton,

@@ -40,11 +40,12 @@ from jgr_ros.detector import DetectorConfig, HandDetector
 from jgr_ros.detector_net import decode_centers, detector_input
 from jgr_ros.networks import CenterRefiner, PoseModel
 from jgr_ros.pipeline import EstimatorConfig, HandPoseEstimator, load_verifier
+from jgr_ros.runtime import add_precision_argument
 from jgr_ros.skeletons import get_skeleton
 from jgr_ros.synthetic.cameras import get_camera_preset
 from jgr_ros.synthetic.generator import SyntheticHandGenerator
 from jgr_ros.training.detection import detector_world, HandFrames, HandsFrame, visible_hands
-from jgr_ros.training.synthetic_eval import add_precision_argument, TEST_SETS
+from jgr_ros.training.synthetic_eval import TEST_SETS
 from jgr_ros.training.views import FINGER_VIEWS, PALM_VIEWS, View, view_of
 from matplotlib import colormaps
 from matplotlib.figure import Figure

@@ -30,7 +30,7 @@ from typing import Optional, Sequence, Union
 from jgr_ros.camera import CameraModel
 from jgr_ros.errors import InputError
 from jgr_ros.networks import PoseModel
-from jgr_ros.runtime import BACKENDS, PRECISIONS
+from jgr_ros.runtime import add_precision_argument, BACKENDS
 from jgr_ros.skeletons import get_skeleton
 from jgr_ros.training.datasets import FrameSource
 from jgr_ros.training.metrics import (
@@ -193,8 +193,7 @@ def _parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
     predict.add_argument('--device', default='auto', help='auto, cpu, cuda or cuda:N')
     predict.add_argument('--backend', default='auto', choices=BACKENDS,
                          help='how the network runs (jgr_ros.runtime.BACKENDS)')
-    predict.add_argument('--precision', default='auto', choices=PRECISIONS,
-                         help='its convolutions (default: auto, int8 on onnxruntime)')
+    add_precision_argument(predict)
     args = parser.parse_args(argv)
     if args.write_pred:
         if not (args.model and args.data_root):

@@ -19,6 +19,7 @@ from jgr_ros.depth import read_depth_file
 from jgr_ros.drawing import colorize_depth, draw_skeleton
 from jgr_ros.errors import InputError
 from jgr_ros.pipeline import HandPoseEstimator, HandPoseFrame
+from jgr_ros.runtime import add_precision_argument
 from jgr_ros.units import MM_PER_M
 import numpy as np
 
@@ -60,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--model', help='JGR-P2O model file (default: the shipped model)')
     parser.add_argument('--center-model', help='centre-refinement model file (default: shipped)')
     parser.add_argument('--device', default='auto', help='auto, cuda or cpu')
+    add_precision_argument(parser)
     parser.add_argument('--json', type=pathlib.Path, help='write the result here')
     parser.add_argument('--overlay', type=pathlib.Path, help='write a PNG of the skeleton here')
     args = parser.parse_args(argv)
@@ -67,7 +69,8 @@ def main(argv: list[str] | None = None) -> int:
         depth_mm = read_depth_file(args.depth_file, args.depth_format)
         fx, fy, cx, cy = args.intrinsics
         camera = CameraModel(depth_mm.shape[1], depth_mm.shape[0], fx, fy, cx, cy)
-        estimator = HandPoseEstimator.from_files(args.model, args.center_model, args.device)
+        estimator = HandPoseEstimator.from_files(args.model, args.center_model, args.device,
+                                                 precision=args.precision)
         frame = estimator.estimate(depth_mm, camera)
     except InputError as error:
         print(f'jgr-predict: {error}', file=sys.stderr)

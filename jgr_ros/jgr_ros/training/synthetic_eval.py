@@ -41,7 +41,7 @@ from jgr_ros.pipeline import (
     load_detector,
     load_verifier,
 )
-from jgr_ros.runtime import PRECISIONS
+from jgr_ros.runtime import add_precision_argument
 from jgr_ros.synthetic.scene import SyntheticConfig
 from jgr_ros.training.datasets import LabelledFrame, SyntheticFrames
 from jgr_ros.training.evaluate import (
@@ -170,13 +170,6 @@ def add_localiser_arguments(parser: argparse.ArgumentParser) -> None:
                         help='centre refinements of a followed hand (default: '
                              f'{defaults.tracking_refine_iterations})')
     add_precision_argument(parser)
-
-
-def add_precision_argument(parser: argparse.ArgumentParser) -> None:
-    """Add the option choosing the precision of JGR-P2O's convolutions (PRECISIONS)."""
-    parser.add_argument('--precision', choices=PRECISIONS, default='auto',
-                        help="JGR-P2O's convolutions (default: auto, int8 on onnxruntime as in "
-                             'the node)')
 
 
 def localiser_config(args: argparse.Namespace, **changes) -> EstimatorConfig:
