@@ -646,9 +646,11 @@ class HandPoseEstimator:
         followed hands, which the verifier does not judge again, the score ranks them.
         """
         judged = all(hand.hand_log_odds is not None for hand in hands)
+        ranked = sorted(hands, reverse=True,
+                        key=(lambda hand: (hand.hand_log_odds, hand.score)) if judged
+                        else (lambda hand: hand.score))
         kept, kept_mm = [], []
-        for hand in sorted(hands, reverse=True, key=lambda hand: (hand.hand_log_odds, hand.score)
-                           if judged else hand.score):
+        for hand in ranked:
             center_mm = self.skeleton.hand_center(hand.joints_mm)
             if len(kept) < self.config.max_hands and not _near_any(center_mm, kept_mm):
                 kept.append(hand)
