@@ -94,12 +94,15 @@ def resolve_int8(precision: str, backend: str) -> bool:
     """Return whether the pose network runs int8 with ``precision`` on a resolved ``backend``."""
     if precision not in PRECISIONS:
         raise InputError(f'unknown precision {precision!r}: use {", ".join(PRECISIONS)}')
-    if precision == 'int8' and backend != 'onnxruntime':
-        raise InputError(f'precision int8 runs on the onnxruntime backend only, not {backend!r}')
-    if precision == 'int8' and not _quantiser_installed():
-        raise InputError('precision int8 needs the onnx package (pip install onnx), or use fp32')
-    return precision == 'int8' or (precision == 'auto' and backend == 'onnxruntime'
-                                   and _quantiser_installed())
+    if precision == 'int8':
+        if backend != 'onnxruntime':
+            raise InputError(f'precision int8 runs on the onnxruntime backend only, not '
+                             f'{backend!r}')
+        if not _quantiser_installed():
+            raise InputError('precision int8 needs the onnx package (pip install onnx), or use '
+                             'fp32')
+        return True
+    return precision == 'auto' and backend == 'onnxruntime' and _quantiser_installed()
 
 
 def _quantiser_installed() -> bool:
@@ -159,10 +162,8 @@ def build_runner(backend: str, model: nn.Module, device: torch.device,
     others work on copies). ONNX Runtime runs on the CPU with torch's thread count, from the
     cached export of ``model_path`` (the file ``model`` was loaded from) when given: in fp32,
     or with int8 convolutions calibrated on ``int8_calibration()`` (:mod:`jgr_ros.quantization`)
-    when that is given.
+    when that is given (only with onnxruntime: :func:`resolve_int8` checks it).
     """
-    if int8_calibration is not None and backend != 'onnxruntime':
-        raise InputError(f'int8 runs on the onnxruntime backend only, not {backend!r}')
     if backend == 'onnxruntime':
         if dtype != torch.float32:
             raise InputError('the onnxruntime backend runs in fp32 only (half=False)')
