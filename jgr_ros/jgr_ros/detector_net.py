@@ -38,6 +38,7 @@ OUTPUT_CHANNELS = 4
 # Target channels: the heat map (-1: ignore), offsets and normalised depth, regression mask.
 TARGET_CHANNELS = 5
 WIDTHS = (16, 32, 64)                         # channels at 1/2, 1/4 and 1/8 resolution
+CONTEXT_WIDTH = 128                           # channels of the optional 1/16 context branch
 FOCAL_ALPHA, FOCAL_BETA = 2.0, 4.0            # CenterNet's focal loss exponents
 OFFSET_WEIGHT, DEPTH_WEIGHT = 1.0, 1.0
 
@@ -82,22 +83,30 @@ class HandDetectorNet(nn.Module):
     """
     (B, 1, 120, 160) normalised frame -> (B, 4, rows, columns): heat logit, offset u, v, depth.
 
-    The grid is (30, 40) at ``output_stride`` 4, (60, 80) at 2 (:func:`output_grid`).
+    The grid is (30, 40) at ``output_stride`` 4, (60, 80) at 2 (:func:`output_grid`);
+    ``context`` adds the 1/16 branch.
     """
 
     input_shape = (INPUT_HEIGHT, INPUT_WIDTH)
     input_size = INPUT_WIDTH                  # model files record the width
 
-    def __init__(self, output_stride: int = OUTPUT_STRIDES[0]):
+    def __init__(self, output_stride: int = OUTPUT_STRIDES[0], context: bool = False):
         super().__init__()
         output_grid(output_stride)            # rejects an unknown stride
-        self.output_stride = output_stride
+        self.output_stride, self.context = output_stride, context
         half, quarter, eighth = WIDTHS
         self.stem = _conv(1, half, 5, stride=2)                               # 1/2
         self.down4 = nn.Sequential(_conv(half, quarter, stride=2), _conv(quarter, quarter))
         self.down8 = nn.Sequential(_conv(quarter, eighth, stride=2), _conv(eighth, eighth),
                                    _conv(eighth, eighth, dilation=2),
                                    _conv(eighth, eighth, dilation=4))
+        if context:
+            self.down16 = nn.Sequential(_conv(eighth, CONTEXT_WIDTH, stride=2),
+                                        _conv(CONTEXT_WIDTH, CONTEXT_WIDTH),
+                                        _conv(CONTEXT_WIDTH, CONTEXT_WIDTH))
+            self.lateral16 = nn.Conv2d(CONTEXT_WIDTH, eighth, 1)
+            nn.init.zeros_(self.lateral16.weight)     # starts as the detector without it
+            nn.init.zeros_(self.lateral16.bias)
         self.lateral = nn.Conv2d(eighth, quarter, 1)
         self.fuse = _conv(quarter, quarter)
         if output_stride == 2:
@@ -116,6 +125,9 @@ class HandDetectorNet(nn.Module):
         half = self.stem(frame)
         quarter = self.down4(half)
         eighth = self.down8(quarter)
+        if self.context:                      # 1/16 has 8 rows for the 15 at 1/8: resize
+            eighth = eighth + F.interpolate(self.lateral16(self.down16(eighth)),
+                                            size=eighth.shape[-2:], mode='nearest')
         fused = self.fuse(quarter + _upsample(self.lateral(eighth)))
         if self.output_stride == 2:
             fused = self.fuse_half(self.lateral_half(half) + _upsample(fused))

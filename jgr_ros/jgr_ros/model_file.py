@@ -58,6 +58,7 @@ class ModelInfo:
     input_size: int
     num_stacks: int = 2     # JGR-P2O only
     output_stride: int = OUTPUT_STRIDES[0]  # hand detector only: input pixels per output cell
+    context: bool = False   # hand detector only: its 1/16 context branch
     normalisation: dict = field(default_factory=lambda: copy.deepcopy(DEFAULT_NORMALISATION))
     provenance: dict = field(default_factory=dict)
     format_version: int = FORMAT_VERSION
@@ -80,7 +81,7 @@ def build_model(info: ModelInfo) -> nn.Module:
     if info.kind == 'center_refine':
         return CenterRefineNet()
     if info.kind == 'hand_detector':
-        return HandDetectorNet(info.output_stride)
+        return HandDetectorNet(info.output_stride, info.context)
     if info.kind == 'hand_verifier':
         return HandVerifierNet()
     return JGRP2O(info.num_joints, info.num_stacks, adjacency=skeleton.adjacency())

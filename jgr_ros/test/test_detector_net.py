@@ -93,10 +93,10 @@ def test_decoding_a_perfect_output_returns_the_hands_best_first(output_stride):
     assert decode_centers(output, IMAGE_SHAPE, 2, 0.3).shape == (0, 4)
 
 
-@pytest.mark.parametrize('output_stride', OUTPUT_STRIDES)
-def test_network_shapes_and_a_loss_that_learns_one_frame(output_stride):
+@pytest.mark.parametrize('output_stride, context', [(4, False), (2, False), (2, True)])
+def test_network_shapes_and_a_loss_that_learns_one_frame(output_stride, context):
     torch.manual_seed(0)
-    net = HandDetectorNet(output_stride)
+    net = HandDetectorNet(output_stride, context)
     depth_mm = np.full(IMAGE_SHAPE, 1500.0, np.float32)
     depth_mm[200:300, 300:380] = 600.0
     frame = torch.from_numpy(detector_input(depth_mm))[None, None]
@@ -114,6 +114,20 @@ def test_network_shapes_and_a_loss_that_learns_one_frame(output_stride):
     assert losses[-1] < 0.2 * losses[0]
     hands = decode_centers(net.eval().infer(frame)[0].detach().numpy(), IMAGE_SHAPE, 2, 0.3)
     assert len(hands) >= 1 and np.linalg.norm(hands[0, :2] - [340.0, 250.0]) < 16.0
+
+
+def test_the_context_branch_starts_as_the_detector_without_it_and_then_learns():
+    torch.manual_seed(0)
+    plain = HandDetectorNet(2).eval()
+    with_context = HandDetectorNet(2, context=True).eval()
+    missing, unexpected = with_context.load_state_dict(plain.state_dict(), strict=False)
+    assert not unexpected and {name.split('.')[0] for name in missing} == {'down16', 'lateral16'}
+    frames = torch.rand(2, 1, 120, 160) * 2.0 - 1.0
+    with torch.no_grad():
+        assert torch.equal(with_context(frames), plain(frames))
+    loss = with_context.train()(frames).square().mean()
+    loss.backward()
+    assert with_context.lateral16.weight.grad.abs().sum() > 0.0   # the join opens as it trains
 
 
 def test_the_depth_weight_scales_the_depth_term_only():

@@ -191,3 +191,23 @@ def test_a_finer_detector_starts_from_a_coarser_ones_shared_layers(tmp_path, cap
     fine_model, info = load_model(fine / 'model.pt')
     assert info.output_stride == 2 and fine_model.output_stride == 2
     assert torch.equal(fine_model.stem[0].weight, coarse_model.stem[0].weight)   # lr 0
+
+
+@pytest.mark.slow
+def test_a_detector_with_context_starts_as_the_one_without(tmp_path, capsys):
+    data = {'type': 'synthetic_hands', 'seeds': [5000000, 5000004], 'no_hand_probability': 0.0}
+    plain = tmp_path / 'plain'
+    config = write_config(tmp_path, kind='hand_detector', batch_size=4, epochs=1, data=data,
+                          val_data=None, output_stride=2)
+    assert main(['--config', config, '--output', str(plain)]) == 0
+    wider = tmp_path / 'wider'
+    config = write_config(tmp_path, kind='hand_detector', batch_size=4, epochs=1, data=data,
+                          val_data=None, output_stride=2, context=True, lr=0.0, warmup_iters=0)
+    assert main(['--config', config, '--output', str(wider), '--init',
+                 str(plain / 'model.pt')]) == 0
+    assert 'context False -> True' in capsys.readouterr().out
+    plain_model, _ = load_model(plain / 'model.pt')
+    wider_model, info = load_model(wider / 'model.pt')
+    assert info.context and wider_model.context
+    assert torch.equal(wider_model.down8[3][0].weight, plain_model.down8[3][0].weight)  # lr 0
+    assert not wider_model.lateral16.weight.any()     # the branch still joins with zero

@@ -60,6 +60,7 @@ class TrainConfig:
     skeleton: str = 'mano21'
     num_stacks: int = 2
     output_stride: int = OUTPUT_STRIDES[0]  # hand detector: input pixels per output cell
+    context: bool = False                 # hand detector: its 1/16 context branch
     cube_mm: float = 250.0
     data: dict | list = field(default_factory=lambda: {'type': 'synthetic'})  # list: pooled
     val_data: dict | None = None
@@ -191,7 +192,7 @@ class Trainer:
         if self.config.kind == 'center_refine':
             return CenterRefineNet()
         if self.config.kind == 'hand_detector':
-            return HandDetectorNet(self.config.output_stride)
+            return HandDetectorNet(self.config.output_stride, self.config.context)
         raise ValueError(f'unknown model kind {self.config.kind!r}')
 
     def _lr_factor(self, step: int) -> float:
@@ -353,22 +354,23 @@ class Trainer:
         """
         Start from a model file's weights (shipped model or kept candidate), fresh optimiser.
 
-        A detector of another output stride gives every layer the two share; the layers only
-        this one has keep their fresh initialisation (printed).
+        A detector of another output stride, or without the context branch, gives every layer
+        the two share; the layers only this one has keep their fresh initialisation (printed).
         """
         model, info = load_model(path, expected_kind=self.config.kind)
         if info.skeleton != self.config.skeleton or info.num_stacks != self.config.num_stacks:
             raise ValueError(f'{path}: a {info.skeleton} model with {info.num_stacks} stacks; the '
                              f'config trains {self.config.skeleton} with {self.config.num_stacks}')
         weights = {name: value.float() for name, value in model.state_dict().items()}
-        if info.output_stride == self.config.output_stride:
+        if (info.output_stride, info.context) == (self.config.output_stride, self.config.context):
             self.model.load_state_dict(weights)
             return
         missing, unexpected = self.model.load_state_dict(weights, strict=False)
         if unexpected:
             raise ValueError(f'{path}: layers this detector lacks: {unexpected}')
-        print(f'{path}: output stride {info.output_stride} -> {self.config.output_stride}; '
-              f'freshly initialised: {sorted({name.rsplit(".", 1)[0] for name in missing})}')
+        print(f'{path}: output stride {info.output_stride} -> {self.config.output_stride}, '
+              f'context {info.context} -> {self.config.context}; freshly initialised: '
+              f'{sorted({name.rsplit(".", 1)[0] for name in missing})}')
 
     def load_checkpoint(self) -> None:
         state = torch.load(self.output / 'checkpoint.pt', map_location=self.device,
@@ -385,7 +387,8 @@ class Trainer:
         info = ModelInfo(
             kind=self.config.kind, skeleton=self.config.skeleton,
             num_joints=self.skeleton.num_joints, num_stacks=self.config.num_stacks,
-            output_stride=self.config.output_stride, cube_mm=self.config.cube_mm,
+            output_stride=self.config.output_stride, context=self.config.context,
+            cube_mm=self.config.cube_mm,
             input_size=INPUT_SIZES[self.config.kind],
             provenance={'data': self.config.data, 'steps': self.step,
                         'images_seen': self.step * self._global_batch(),
