@@ -21,7 +21,8 @@ Stages (docs/performance.md has results and how to read them):
   result.
 
 - ``detector``: the learned hand detector on 640x480 frames with two hands, on one CPU thread
-  (ONNX Runtime where installed): resize and normalise, network, peak decoding, in all.
+  (ONNX Runtime where installed): resize and normalise, network (as the node runs it: int8
+  where it can, and in fp32), peak decoding, in all.
 - ``render``: the synthetic renderer on one core.
 
 This module imports no ROS: the message build and the node stage come from
@@ -406,11 +407,12 @@ def _render_table(render: dict) -> list[str]:
 
 
 def _detector_table(detector: dict) -> list[str]:
-    lines = [f'Hand detector on one CPU thread ({detector["backend"]}), {detector["camera"]} '
-             'frames with two hands',
-             f'{"part":9} {"p50 ms":>8} {"p90 ms":>8} {"p99 ms":>8}']
+    precision = 'int8' if detector['int8'] else 'fp32'
+    lines = [f'Hand detector on one CPU thread ({detector["backend"]}, {precision}), '
+             f'{detector["camera"]} frames with two hands',
+             f'{"part":12} {"p50 ms":>8} {"p90 ms":>8} {"p99 ms":>8}']
     for part, row in detector['parts'].items():
-        lines.append(f'{part:9} {_percentile_cells(row)}')
+        lines.append(f'{part:12} {_percentile_cells(row)}')
     return lines
 
 
@@ -520,12 +522,14 @@ def bench_detector(settings: BenchSettings, folder: pathlib.Path) -> dict:
     torch.set_num_threads(1)
     try:
         detector = HandDetector(path, device='cpu')
+        fp32_detector = HandDetector(path, device='cpu', precision='fp32')
         cycle = itertools.cycle(frames)
         inputs = detector_input(frames[0])[None]
         output = detector.infer(inputs)[0]
         parts = {
             'input': lambda: detector_input(next(cycle)),
             'network': lambda: detector.infer(inputs),
+            'network_fp32': lambda: fp32_detector.infer(inputs),
             'decode': lambda: decode_centers(output, frames[0].shape, 2,
                                              detector.config.min_score),
             'total': lambda: detector.detect(next(cycle), 2),
@@ -535,8 +539,8 @@ def bench_detector(settings: BenchSettings, folder: pathlib.Path) -> dict:
                    for name, call in parts.items()}
     finally:
         torch.set_num_threads(threads)
-    return {'backend': detector.backend, 'model': str(path), 'camera': CAMERA_PRESET,
-            'parts': results}
+    return {'backend': detector.backend, 'int8': detector.int8, 'model': str(path),
+            'camera': CAMERA_PRESET, 'parts': results}
 
 
 # --- Stage 4: the synthetic renderer --------------------------------------------------------

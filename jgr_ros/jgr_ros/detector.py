@@ -60,9 +60,16 @@ class HandDetector(LoadedNetwork):
     """The hand-detector network with its model file, as a localiser of up to N hands."""
 
     def __init__(self, path: str | pathlib.Path | None = None, device: str = 'auto',
-                 backend: str = 'auto', config: DetectorConfig | None = None):
-        """Load the model file (None: the shipped default); it runs in fp32 on ``backend``."""
-        super().__init__(path, DEFAULT_DETECTOR_MODEL, 'hand_detector', device, backend)
+                 backend: str = 'auto', config: DetectorConfig | None = None,
+                 precision: str = 'auto'):
+        """
+        Load the model file (None: the shipped default) and prepare ``backend`` (BACKENDS).
+
+        ``precision`` (PRECISIONS): 'auto' runs its convolutions in int8 on onnxruntime
+        (:mod:`jgr_ros.quantization`), fp32 on the other backends.
+        """
+        super().__init__(path, DEFAULT_DETECTOR_MODEL, 'hand_detector', device, backend,
+                         precision=precision)
         self.config = config or DetectorConfig()
 
     def infer(self, frames: np.ndarray) -> np.ndarray:

@@ -23,7 +23,6 @@ from jgr_ros.crop import (
 )
 from jgr_ros.errors import InputError
 from jgr_ros.model_file import load_model
-from jgr_ros.quantization import calibration_crops
 from jgr_ros.runtime import build_runner, resolve_backend, resolve_int8, select_device
 from jgr_ros.skeletons import get_skeleton, Skeleton
 import numpy as np
@@ -52,9 +51,9 @@ class LoadedNetwork:
     A network loaded from its model file, ready to run on a backend.
 
     ``path`` None means the shipped file ``default_name``; the file must hold a ``kind``
-    network. ``precision`` (PRECISIONS) 'fp32' for all but the pose network (``int8``: its
-    convolutions in int8, :mod:`jgr_ros.quantization`). Sets ``path``, ``device``, ``backend``,
-    ``int8``, ``model``, ``info`` and the runner.
+    network. ``precision`` (PRECISIONS) 'fp32' for all but the pose network and the detector
+    (``int8``: their convolutions in int8, :mod:`jgr_ros.quantization`). Sets ``path``,
+    ``device``, ``backend``, ``int8``, ``model``, ``info`` and the runner.
     """
 
     def __init__(self, path: str | pathlib.Path | None, default_name: str, kind: str,
@@ -65,9 +64,8 @@ class LoadedNetwork:
         self.backend = resolve_backend(backend, self.device)
         self.int8 = resolve_int8(precision, self.backend)
         self.model, self.info = load_model(self.path, expected_kind=kind, device=self.device)
-        calibration = (lambda: calibration_crops(self.info)) if self.int8 else None
         self._run = build_runner(self.backend, self.model, self.device, dtype, self.path,
-                                 calibration)
+                                 self.info if self.int8 else None)
 
 
 class CropNetwork(LoadedNetwork):

@@ -6,8 +6,8 @@ The onnxruntime backend needs the network as ONNX. Exporting traces it in PyTorc
 JGR-P2O on a 2-core machine, most of a node's start-up), so the export of a model file is
 written once to ``$JGR_ROS_CACHE_DIR`` (default ``$XDG_CACHE_HOME/jgr_ros/onnx``, else
 ``~/.cache/jgr_ros/onnx``), named after the SHA-256 of the model file, the PyTorch version and
-the export's opset. The int8 network (:mod:`jgr_ros.quantization`) is cached the same way, its
-name also after the quantisation recipe and the ONNX Runtime version. Where the cache cannot be
+the export's opset. An int8 network (:mod:`jgr_ros.quantization`) is cached the same way, its
+name also after its quantisation recipe and the ONNX Runtime version. Where the cache cannot be
 written the file is made in memory each time.
 """
 import hashlib
@@ -17,8 +17,8 @@ import tempfile
 from typing import Callable
 
 from jgr_ros.export import export_onnx
-from jgr_ros.quantization import quantize_int8, RECIPE
-import numpy as np
+from jgr_ros.model_file import ModelInfo
+from jgr_ros.quantization import quantize_int8, RECIPES
 import torch
 from torch import nn
 
@@ -57,19 +57,22 @@ def onnx_bytes(model: nn.Module, model_path: pathlib.Path | None) -> bytes:
     return _cached(cached_export_path(model_path), lambda: _export_bytes(model))
 
 
-def int8_onnx_bytes(model: nn.Module, model_path: pathlib.Path | None,
-                    calibration_crops: Callable[[], np.ndarray]) -> bytes:
+def int8_onnx_bytes(model: nn.Module, model_path: pathlib.Path | None, info: ModelInfo) -> bytes:
     """
     Return ``model`` as an ONNX file with int8 convolutions (:func:`quantize_int8`), cached.
 
-    ``calibration_crops()`` makes the crops it is calibrated on, only on a cache miss.
+    ``info`` (the model file's) chooses the recipe (:data:`RECIPES`); its calibration inputs
+    are made only on a cache miss.
     """
+    recipe = RECIPES[info.kind]
+
     def quantize() -> bytes:
-        return quantize_int8(onnx_bytes(model, model_path), calibration_crops())
+        return quantize_int8(onnx_bytes(model, model_path), recipe,
+                             recipe.calibration_inputs(info))
     if model_path is None:
         return quantize()
     import onnxruntime  # the quantiser's version is part of the file's name
-    variant = f'{RECIPE} onnxruntime {onnxruntime.__version__}'
+    variant = f'{recipe.name} onnxruntime {onnxruntime.__version__}'
     return _cached(cached_export_path(model_path, variant), quantize)
 
 

@@ -257,9 +257,10 @@ def is_hand_sized(joints_mm: np.ndarray, skeleton: Skeleton) -> bool:
 
 
 def load_detector(kind: str, path: str | pathlib.Path | None = None, device: str = 'auto',
-                  backend: str = 'auto') -> Localizer | None:
+                  backend: str = 'auto', precision: str = 'auto') -> Localizer | None:
     """Return the learned detector for ``kind`` 'learned' (None: the shipped file), else None."""
-    return HandDetector(path, device=device, backend=backend) if kind == 'learned' else None
+    return (HandDetector(path, device=device, backend=backend, precision=precision)
+            if kind == 'learned' else None)
 
 
 def load_verifier(config: EstimatorConfig, path: str | pathlib.Path | None = None,
@@ -353,12 +354,14 @@ class HandPoseEstimator:
         """
         Load the networks (None: the shipped files); missing files raise InputError.
 
-        ``precision`` is the pose network's (PRECISIONS); the others run fp32.
+        ``precision`` (PRECISIONS) is the pose network's and the detector's; the others run
+        fp32.
         """
         config = config or EstimatorConfig()
         return cls(PoseModel(model_path, device, backend=backend, precision=precision),
                    CenterRefiner(center_model_path, device, backend), config,
-                   load_detector(config.detector, detector_model_path, device, backend),
+                   load_detector(config.detector, detector_model_path, device, backend,
+                                 precision),
                    verifier=load_verifier(config, verifier_model_path, device, backend))
 
     def reconfigured(self, config: EstimatorConfig) -> 'HandPoseEstimator':

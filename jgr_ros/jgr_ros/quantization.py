@@ -1,42 +1,59 @@
 # Copyright 2026 jgr_ros contributors. MIT License.
 """
-JGR-P2O with int8 convolutions for ONNX Runtime on the CPU: 26-40 % less time a crop.
+JGR-P2O and the hand detector with int8 convolutions for ONNX Runtime on the CPU.
 
-The backbone's convolutions (stem, hourglasses, heat-map and weight heads) run in int8 (ONNX
-QDQ format: weights per channel, activations calibrated by their min / max on rendered hand
-crops); the convolutions in :data:`FP32_MODULES` stay fp32. Quantising those too is faster again
-but moves the joints about 8 mm: the first convolution sees raw depth, and the joint graph
-reasoning, fusion and offset head carry the fine offsets that make the joints' millimetres
-(docs/performance.md has the measurements).
+Most convolutions run in int8 (ONNX QDQ format: weights per channel, activations calibrated by
+their min / max on rendered training frames); each network's :class:`Int8Recipe` names the
+modules whose convolutions stay fp32 and what it is calibrated on:
+
+- JGR-P2O (26-40 % less time a crop): the backbone (stem, hourglasses, heat-map and weight
+  heads) in int8; the first convolution, which sees raw depth, and the joint graph reasoning,
+  fusion and offset head, which carry the fine offsets that make the joints' millimetres, stay
+  fp32 (quantising those too is faster again but moves the joints about 8 mm). Calibrated on
+  hand crops at their true centres from both worlds it learns from (wide and narrow, half
+  each): on the wide world alone joints moved 0.78 / 1.14 mm from fp32's on 60 crops of today's
+  / the hard set, on both 0.67 / 1.08 mm (eighteenth session).
+- The hand detector (about half the time a frame): all but its first convolution and its
+  output head (the heat map's logits and the sub-cell offsets) in int8, calibrated on whole
+  frames of its training world (0, 1 or 2 hands, clutter).
 
 The quantised network is made from the model file's ONNX export the first time it is asked for
-and cached beside it (:mod:`jgr_ros.onnx_cache`); calibration renders hands from training seeds
-of both synthetic worlds the network learns from (wide and narrow, half each, as its training
-frames), never a test frame, so the result is the same on every machine with the same ONNX
-Runtime. Calibrated on the wide world alone, joints moved 0.78 / 1.14 mm from fp32's on 60
-crops of today's / the hard set, on both 0.67 / 1.08 mm (eighteenth session).
+and cached beside it (:mod:`jgr_ros.onnx_cache`); calibration renders training seeds, never a
+test frame, so the result is the same on every machine with the same ONNX Runtime.
+docs/performance.md has the measurements.
 """
+from dataclasses import dataclass
 import pathlib
 import tempfile
+from typing import Callable
 
 from jgr_ros.crop import crop_hand
+from jgr_ros.detector_net import detector_input
 from jgr_ros.export import INPUT_NAME
 from jgr_ros.model_file import ModelInfo
 from jgr_ros.skeletons import convert_joints, get_skeleton
 from jgr_ros.synthetic.cameras import get_camera_preset
 from jgr_ros.synthetic.generator import SyntheticHandGenerator
 from jgr_ros.synthetic.scene import SyntheticConfig
+from jgr_ros.training.detection import detector_world, HandFrames
 import numpy as np
 
-# Modules (ONNX node-name components of the export) whose convolutions stay fp32.
-FP32_MODULES = ('stem.0', 'graph_reasoning', 'fuse', 'to_offsets')
-# Calibration: hands from the first training seeds of each world, cycling these cameras.
+# Calibration: the first training seeds, cycling these cameras. JGR-P2O: hands of each world.
+CALIBRATION_CAMERAS = ('realsense_d435_640x480', 'kinect_v2', 'azure_kinect_nfov_unbinned')
 CALIBRATION_WORLDS = (SyntheticConfig(), SyntheticConfig.narrow())
 CALIBRATION_SEEDS = range(1_000_000, 1_000_032)   # in each world
 CALIBRATION_FRAMES = len(CALIBRATION_WORLDS) * len(CALIBRATION_SEEDS)
-CALIBRATION_CAMERAS = ('realsense_d435_640x480', 'kinect_v2', 'azure_kinect_nfov_unbinned')
-# Changes whenever the recipe above changes, so cached files of an older recipe are not used.
-RECIPE = 'int8 v2'
+# The hand detector: whole frames of its training world (its training seeds start here).
+DETECTOR_CALIBRATION_SEEDS = range(5_000_000, 5_000_064)
+
+
+@dataclass(frozen=True)
+class Int8Recipe:
+    """How one kind of network is quantised."""
+
+    name: str                     # part of the cached file's name: change it with the recipe
+    fp32_modules: tuple[str, ...]  # ONNX node-name components whose convolutions stay fp32
+    calibration_inputs: Callable[[ModelInfo], np.ndarray]   # (N, H, W) inputs of the network
 
 
 def calibration_crops(info: ModelInfo) -> np.ndarray:
@@ -58,21 +75,34 @@ def calibration_crops(info: ModelInfo) -> np.ndarray:
     return np.stack(crops).astype(np.float32)
 
 
-def fp32_convolutions(onnx_path: pathlib.Path) -> list[str]:
+def calibration_frames(info: ModelInfo) -> np.ndarray:
+    """Return (N, 120, 160) detector inputs of whole rendered frames (``info``: a detector's)."""
+    frames = HandFrames(DETECTOR_CALIBRATION_SEEDS, CALIBRATION_CAMERAS, detector_world())
+    return np.stack([detector_input(frame.depth_mm) for frame in frames])
+
+
+RECIPES = {
+    'jgr_p2o': Int8Recipe('int8 v2', ('stem.0', 'graph_reasoning', 'fuse', 'to_offsets'),
+                          calibration_crops),
+    'hand_detector': Int8Recipe('detector int8 v1', ('stem.0', 'head'), calibration_frames),
+}
+
+
+def fp32_convolutions(onnx_path: pathlib.Path, recipe: Int8Recipe) -> list[str]:
     """Return the names of the convolutions of the export at ``onnx_path`` kept in fp32."""
     import onnx
     graph = onnx.load(str(onnx_path)).graph
     return [node.name for node in graph.node
-            if node.op_type == 'Conv' and set(node.name.split('/')) & set(FP32_MODULES)]
+            if node.op_type == 'Conv' and set(node.name.split('/')) & set(recipe.fp32_modules)]
 
 
-def quantize_int8(fp32_onnx: bytes, crops: np.ndarray) -> bytes:
-    """Return the ONNX file ``fp32_onnx`` with int8 convolutions, calibrated on (B, S, S) crops."""
+def quantize_int8(fp32_onnx: bytes, recipe: Int8Recipe, inputs: np.ndarray) -> bytes:
+    """Return the ONNX file ``fp32_onnx`` in int8 by ``recipe``, calibrated on (N, H, W) inputs."""
     from onnxruntime import quantization
 
-    class Crops(quantization.CalibrationDataReader):
+    class Inputs(quantization.CalibrationDataReader):
         def __init__(self):
-            self._inputs = iter({INPUT_NAME: crop[None, None]} for crop in crops)
+            self._inputs = iter({INPUT_NAME: image[None, None]} for image in inputs)
 
         def get_next(self):
             return next(self._inputs, None)
@@ -86,8 +116,8 @@ def quantize_int8(fp32_onnx: bytes, crops: np.ndarray) -> bytes:
         quantization.shape_inference.quant_pre_process(str(source), str(prepared),
                                                        skip_symbolic_shape=True)
         quantization.quantize_static(
-            str(prepared), str(quantized), Crops(), quant_format=quantization.QuantFormat.QDQ,
+            str(prepared), str(quantized), Inputs(), quant_format=quantization.QuantFormat.QDQ,
             activation_type=quantization.QuantType.QUInt8,
             weight_type=quantization.QuantType.QInt8, per_channel=True,
-            op_types_to_quantize=['Conv'], nodes_to_exclude=fp32_convolutions(prepared))
+            op_types_to_quantize=['Conv'], nodes_to_exclude=fp32_convolutions(prepared, recipe))
         return quantized.read_bytes()

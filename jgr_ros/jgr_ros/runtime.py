@@ -19,6 +19,7 @@ from typing import Callable, Iterator, TYPE_CHECKING, TypeVar
 
 from jgr_ros.errors import InputError
 from jgr_ros.export import InferencePath, INPUT_NAME, OUTPUT_NAME
+from jgr_ros.model_file import ModelInfo
 from jgr_ros.onnx_cache import int8_onnx_bytes, onnx_bytes
 import numpy as np
 import torch
@@ -50,8 +51,9 @@ def select_device(name: str) -> torch.device:
 # 'eager' is plain PyTorch, the reference the others are tested against; 'torchscript' is a
 # traced, frozen graph with optimize_for_inference (BatchNorm folded, oneDNN on CPU).
 BACKENDS = ('auto', 'eager', 'torchscript', 'onnxruntime', 'cuda_graph')
-# Precision of the pose network's convolutions. 'auto' is int8 where the network runs on
-# ONNX Runtime (the CPU: 26-40 % less time a crop, the same accuracy, docs/performance.md)
+# Precision of the pose network's and the detector's convolutions. 'auto' is int8 where they
+# run on ONNX Runtime (the CPU: 26-40 % less time a crop, half a frame's detection, the same
+# accuracy, docs/performance.md)
 # and the onnx package is installed (ONNX Runtime's quantiser needs it; no rosdep key has it),
 # fp32 elsewhere; 'int8' needs both (jgr_ros.quantization).
 PRECISIONS = ('auto', 'fp32', 'int8')
@@ -87,11 +89,12 @@ def resolve_backend(name: str, device: torch.device) -> str:
 def add_precision_argument(parser: argparse.ArgumentParser) -> None:
     """Add ``--precision`` (PRECISIONS) to a tool's command line, 'auto' as in the node."""
     parser.add_argument('--precision', choices=PRECISIONS, default='auto',
-                        help="JGR-P2O's convolutions (default: auto, int8 on onnxruntime)")
+                        help="JGR-P2O's and the detector's convolutions (default: auto, int8 "
+                        'on onnxruntime)')
 
 
 def resolve_int8(precision: str, backend: str) -> bool:
-    """Return whether the pose network runs int8 with ``precision`` on a resolved ``backend``."""
+    """Return whether a network runs int8 with ``precision`` on a resolved ``backend``."""
     if precision not in PRECISIONS:
         raise InputError(f'unknown precision {precision!r}: use {", ".join(PRECISIONS)}')
     if precision == 'int8':
@@ -125,8 +128,9 @@ def slower_backend_reason(requested: str, pose_model: 'PoseModel',
                 'key python3-onnxruntime-pip)')
     if (requested_precision == 'auto' and pose_model.backend == 'onnxruntime'
             and not pose_model.int8):
-        return ('running JGR-P2O in fp32 because the onnx package, which makes its int8 '
-                'network, is not installed; int8 takes 26-40 % less time (pip install onnx)')
+        return ('running JGR-P2O and the detector in fp32 because the onnx package, which '
+                'makes their int8 networks, is not installed; int8 takes 26-40 % and half the '
+                'time (pip install onnx)')
     return ''
 
 
@@ -154,20 +158,20 @@ def load_estimator_with_cpu_fallback(load: Callable[[str], Loaded],
 def build_runner(backend: str, model: nn.Module, device: torch.device,
                  dtype: torch.dtype = torch.float32,
                  model_path: pathlib.Path | None = None,
-                 int8_calibration: Callable[[], np.ndarray] | None = None) -> Runner:
+                 int8_info: ModelInfo | None = None) -> Runner:
     """
     Return a function running ``model.infer`` on crops with a resolved ``backend``.
 
     ``model`` is an eval-mode network on ``device`` (eager runs it as it is, in ``dtype``; the
     others work on copies). ONNX Runtime runs on the CPU with torch's thread count, from the
     cached export of ``model_path`` (the file ``model`` was loaded from) when given: in fp32,
-    or with int8 convolutions calibrated on ``int8_calibration()`` (:mod:`jgr_ros.quantization`)
-    when that is given (only with onnxruntime: :func:`resolve_int8` checks it).
+    or, given the file's ``int8_info``, with int8 convolutions by the recipe of its kind
+    (:mod:`jgr_ros.quantization`; only with onnxruntime: :func:`resolve_int8` checks it).
     """
     if backend == 'onnxruntime':
         if dtype != torch.float32:
             raise InputError('the onnxruntime backend runs in fp32 only (half=False)')
-        return _onnxruntime_runner(model, model_path, int8_calibration)
+        return _onnxruntime_runner(model, model_path, int8_info)
     if backend == 'torchscript':
         return _torchscript_runner(model.to(dtype), device, dtype)
     if backend == 'cuda_graph':
@@ -217,7 +221,7 @@ def _torchscript_runner(model: nn.Module, device: torch.device, dtype: torch.dty
 
 
 def _onnxruntime_runner(model: nn.Module, model_path: pathlib.Path | None,
-                        int8_calibration: Callable[[], np.ndarray] | None) -> Runner:
+                        int8_info: ModelInfo | None) -> Runner:
     import onnxruntime  # optional dependency: resolve_backend checked that it is installed
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = torch.get_num_threads()
@@ -228,7 +232,7 @@ def _onnxruntime_runner(model: nn.Module, model_path: pathlib.Path | None,
     # Exporting (on a cache miss) runs the network once in PyTorch: on one thread, as two
     # spin-waiting OpenMP threads made start-up 5x slower when other processes kept the cores busy.
     with _torch_threads(1):
-        exported = (int8_onnx_bytes(model, model_path, int8_calibration) if int8_calibration
+        exported = (int8_onnx_bytes(model, model_path, int8_info) if int8_info
                     else onnx_bytes(model, model_path))
     session = onnxruntime.InferenceSession(exported, options, providers=['CPUExecutionProvider'])
 

@@ -199,10 +199,11 @@ def test_detector_stage_times_each_part_on_one_thread():
     threads = torch.get_num_threads()
     results = run_bench(parse_args(['--stages', 'detector']), TINY_SETTINGS)
     parts = results['detector']['parts']
-    assert set(parts) == {'input', 'network', 'decode', 'total'}
+    assert set(parts) == {'input', 'network', 'network_fp32', 'decode', 'total'}
     assert all(0 < row['p50_ms'] <= row['p99_ms'] for row in parts.values())
     assert torch.get_num_threads() == threads   # the thread count given back
-    assert 'Hand detector on one CPU thread' in format_report(results)
+    assert results['detector']['int8']          # the node's default on onnxruntime
+    assert 'Hand detector on one CPU thread (onnxruntime, int8)' in format_report(results)
 
 
 def test_render_stage_times_both_worlds_on_one_core():

@@ -19,10 +19,10 @@ def stored() -> dict:
 
 @pytest.mark.parametrize('backend', ['eager', 'torchscript', 'auto'])
 def test_shipped_networks_reproduce_their_golden_outputs(stored, backend):
-    # JGR-P2O in fp32 on every backend; its int8 network is measured in test_quantization.py.
+    # fp32 on every backend; the int8 networks are measured in test_quantization.py.
     outputs = compute(PoseModel(device='cpu', backend=backend, precision='fp32'),
                       CenterRefiner(device='cpu', backend=backend),
-                      HandDetector(device='cpu', backend=backend),
+                      HandDetector(device='cpu', backend=backend, precision='fp32'),
                       HandVerifier(device='cpu', backend=backend))
     tolerance = 1e-4 if backend == 'eager' else 1e-3   # other runtimes round differently
     for key in ('pose_uvz', 'center_offsets', 'detector_outputs', 'verifier_probabilities'):

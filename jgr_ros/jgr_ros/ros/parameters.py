@@ -98,9 +98,10 @@ HAND_POSE_PARAMETERS = (
                   read_only=True),
     ParameterSpec('backend', 'auto', 'inference backend: ' + ', '.join(BACKENDS)
                   + ' (auto: CUDA graphs on a GPU, onnxruntime on the CPU)', read_only=True),
-    ParameterSpec('precision', 'auto', "JGR-P2O's convolutions: " + ', '.join(PRECISIONS)
-                  + ' (auto: int8 on the onnxruntime backend, 26-40 % less time a crop at the '
-                  'same accuracy, made and cached at the first start; fp32 elsewhere)',
+    ParameterSpec('precision', 'auto', "JGR-P2O's and the hand detector's convolutions: "
+                  + ', '.join(PRECISIONS) + ' (auto: int8 on the onnxruntime backend, 26-40 % '
+                  "less time a crop and half a frame's detection at the same accuracy, made and "
+                  'cached at the first start; fp32 elsewhere)',
                   read_only=True),
     ParameterSpec('cpu_threads', 0, 'CPU threads of the networks; 0: all cores but one, which '
                   'is left to DDS and the camera driver', (0, 256), read_only=True),

@@ -278,7 +278,8 @@ def main(argv: list[str] | None = None) -> int:
     if set(names) - set(SETS):
         parser.error(f'unknown sets {sorted(set(names) - set(SETS))}; known: {", ".join(SETS)}')
     config = DetectorConfig() if args.min_score is None else DetectorConfig(args.min_score)
-    detector = HandDetector(args.detector_model, device='cpu', config=config)
+    detector = HandDetector(args.detector_model, device='cpu', config=config,
+                            precision=args.precision)
     pipeline_config = EstimatorConfig(tracking=False, max_hands=MAX_HANDS, verify=args.verify)
     estimator = HandPoseEstimator(PoseModel(args.model, device='cpu', precision=args.precision),
                                   CenterRefiner(args.center_model, device='cpu'),

@@ -197,7 +197,8 @@ def main(argv: list[str] | None = None) -> int:
     pose_model = PoseModel(args.model, device='cpu', precision=args.precision)
     refiner = CenterRefiner(args.center_model, device='cpu')
     config = localiser_config(args, tracking=False, max_hands=1)
-    detector = load_detector(config.detector, args.detector_model, device='cpu')
+    detector = load_detector(config.detector, args.detector_model, device='cpu',
+                             precision=args.precision)
     verifier = load_verifier(config, args.verifier_model, device='cpu')
     for name in args.sets.split(','):
         test_set = TEST_SETS[name]
