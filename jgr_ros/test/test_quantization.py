@@ -102,7 +102,7 @@ def _convolutions_in_fp32(onnx_bytes: bytes) -> tuple[list[str], int]:
 
 @pytest.mark.parametrize('network, fp32_count, count, calibration_shape', [
     (lambda: PoseModel(None, 'cpu', precision='fp32'), 11, 84, (CALIBRATION_FRAMES, 96, 96)),
-    (lambda: HandDetector(None, 'cpu', precision='fp32'), 2, 12,
+    (lambda: HandDetector(None, 'cpu', precision='fp32'), 2, 16,
      (len(DETECTOR_CALIBRATION_SEEDS), 120, 160)),
 ])
 def test_an_int8_network_is_made_once_and_keeps_its_fine_layers_fp32(
