@@ -46,6 +46,13 @@ def check_crops(crops: np.ndarray, size: int) -> np.ndarray:
     return crops
 
 
+def mirror_uvz(uvz_norm: np.ndarray) -> np.ndarray:
+    """Mirror (..., 3) normalised crop coordinates left to right (u in 0..1 across the crop)."""
+    mirrored = np.array(uvz_norm, dtype=np.float32)
+    mirrored[..., 0] = 1.0 - mirrored[..., 0]
+    return mirrored
+
+
 class LoadedNetwork:
     """
     A network loaded from its model file, ready to run on a backend.
@@ -95,19 +102,29 @@ class PoseModel(CropNetwork):
         self.half = half
         self.skeleton: Skeleton = get_skeleton(self.info.skeleton)
 
-    def predict_crops(self, crops: np.ndarray) -> np.ndarray:
-        """(B, S, S) normalised crops -> (B, J, 3) normalised (u, v, z)."""
-        return self._run(check_crops(crops, self.input_size))
+    def predict_crops(self, crops: np.ndarray, mirrored: bool = False) -> np.ndarray:
+        """
+        (B, S, S) normalised crops -> (B, J, 3) normalised (u, v, z).
+
+        ``mirrored``: also run each crop mirrored left to right (one batch of 2B) and average
+        the two estimates, the mirrored one mirrored back (test-time augmentation; the renderer
+        draws left and right hands, so a mirrored hand is as familiar as the hand itself).
+        """
+        crops = check_crops(crops, self.input_size)
+        if not mirrored:
+            return self._run(crops)
+        plain, flipped = np.split(self._run(np.concatenate([crops, crops[:, :, ::-1]])), 2)
+        return (plain + mirror_uvz(flipped)) / 2.0
 
     def crop(self, depth_mm: np.ndarray, camera: CameraModel, center_mm: np.ndarray) -> HandCrop:
         """Crop the model's cube around ``center_mm`` at the model's input size."""
         return crop_hand(depth_mm, camera, center_mm, (self.cube_mm,) * 3, size=self.input_size)
 
     def predict_at_centers(self, depth_mm: np.ndarray, camera: CameraModel,
-                           centers_mm: np.ndarray) -> np.ndarray:
+                           centers_mm: np.ndarray, mirrored: bool = False) -> np.ndarray:
         """Run the model at given hand centres (K, 3) mm; return (K, J, 3) joints in mm."""
         crops = [self.crop(depth_mm, camera, center) for center in np.atleast_2d(centers_mm)]
-        uvz = self.predict_crops(np.stack([crop.image for crop in crops]))
+        uvz = self.predict_crops(np.stack([crop.image for crop in crops]), mirrored)
         return np.stack([crop_to_camera(joints, crop, camera) for joints, crop in zip(uvz, crops)])
 
 

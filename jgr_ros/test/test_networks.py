@@ -1,13 +1,15 @@
 # Copyright 2026 jgr_ros contributors. MIT License.
 """
-The networks' conventions: centre refinement; crops of the wrong size.
+The networks' conventions: centre refinement; crops of the wrong size; mirrored crops.
 
 The shipped networks' outputs are pinned by test_golden_outputs.py, every backend's agreement
 by test_bench.py.
 """
 from jgr_ros.camera import CameraModel
+from jgr_ros.crop import crop_to_camera
 from jgr_ros.errors import InputError
-from jgr_ros.networks import check_crops, refine_center
+from jgr_ros.networks import check_crops, mirror_uvz, PoseModel, refine_center
+from jgr_ros.training.synthetic_eval import held_out_frames
 import numpy as np
 import pytest
 
@@ -56,3 +58,21 @@ def test_crops_are_float32_batches_of_the_input_size():
     assert crops.dtype == np.float32 and crops.flags.c_contiguous
     with pytest.raises(InputError, match=r'\(B, 96, 96\)'):
         check_crops(np.zeros((96, 96)), 96)
+
+
+def test_a_mirrored_crop_gives_the_same_hand_mirrored_back():
+    frame = held_out_frames(1)[0]
+    model = PoseModel(None, 'cpu')
+    crop = model.crop(frame.depth_mm, frame.camera, model.skeleton.hand_center(frame.joints_mm))
+
+    def error_mm(uvz: np.ndarray) -> float:
+        joints_mm = crop_to_camera(uvz, crop, frame.camera)
+        return float(np.linalg.norm(joints_mm - frame.joints_mm, axis=1).mean())
+
+    plain = model.predict_crops(crop.image[None])[0]
+    mirrored_back = mirror_uvz(model.predict_crops(crop.image[None, :, ::-1])[0])
+    averaged = model.predict_crops(crop.image[None], mirrored=True)[0]
+    np.testing.assert_allclose(averaged, (plain + mirrored_back) / 2.0, atol=1e-5)
+    # Read back in the wrong convention, the mirrored estimate would be a hand-width away.
+    assert error_mm(plain) < 15.0 and error_mm(mirrored_back) < 15.0
+    assert error_mm(averaged) < 15.0

@@ -49,15 +49,17 @@ RATE_HZ = 60.0
 
 
 class CountingPoseModel(PoseModel):
-    """The shipped pose model, recording the batch size of each call."""
+    """The shipped pose model, recording the batch size of each call and whether mirrored."""
 
     def __init__(self):
         super().__init__(None, 'cpu')
         self.batch_sizes: list[int] = []
+        self.mirrored: list[bool] = []
 
-    def predict_crops(self, crops: np.ndarray) -> np.ndarray:
+    def predict_crops(self, crops: np.ndarray, mirrored: bool = False) -> np.ndarray:
         self.batch_sizes.append(len(crops))
-        return super().predict_crops(crops)
+        self.mirrored.append(mirrored)
+        return super().predict_crops(crops, mirrored)
 
 
 class TrueCenters:
@@ -202,6 +204,17 @@ def test_a_followed_frame_starts_where_the_last_one_moved_on_to(networks, moving
     np.testing.assert_allclose(second.best.detected_center_mm, centers[0])
     np.testing.assert_allclose(third.best.detected_center_mm, 2 * centers[1] - centers[0])
     np.testing.assert_allclose(third.best.center_mm, third.best.detected_center_mm)   # as is
+
+
+def test_average_mirrored_runs_every_pose_pass_mirrored_too(networks, moving_hand):
+    pose_model = networks[0]
+    plain = run(estimator(networks), moving_hand[:4])
+    pose_model.mirrored.clear()
+    averaged = run(estimator(networks, average_mirrored=True), moving_hand[:4])
+    assert pose_model.mirrored and all(pose_model.mirrored)
+    for frame, one, both in zip(moving_hand, plain, averaged):
+        assert both.best.track_id and not np.allclose(both.best.joints_mm, one.best.joints_mm)
+        assert mean_error_mm(both, frame) < 15.0
 
 
 def test_without_tracking_every_frame_is_searched(networks, moving_hand):

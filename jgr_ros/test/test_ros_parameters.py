@@ -44,9 +44,10 @@ def test_runtime_parameter_defaults_are_the_pipelines_own():
 def test_runtime_settings_map_parameters_onto_the_pipeline():
     values = {spec.name: spec.default for spec in HAND_POSE_PARAMETERS}
     settings = RuntimeSettings.from_parameters({**values, 'max_depth_mm': 900.0,
-                                                'tracking': False, 'marker_scale_m': 0.02})
+                                                'tracking': False, 'marker_scale_m': 0.02,
+                                                'average_mirrored': True})
     assert settings.estimator.localizer.max_depth_mm == 900.0
-    assert settings.estimator.tracking is False
+    assert settings.estimator.tracking is False and settings.estimator.average_mirrored
     assert settings.markers.bone_width_m == 0.01
     with pytest.raises(InputError, match='min_depth_mm'):
         RuntimeSettings.from_parameters({**values, 'min_depth_mm': 1000.0, 'max_depth_mm': 900.0})

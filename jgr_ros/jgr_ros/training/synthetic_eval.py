@@ -124,8 +124,8 @@ def evaluate(pose_model: PoseModel, refiner: CenterRefiner, frames: SyntheticFra
         frame: LabelledFrame = frames[index]
         gt[index] = frame.joints_mm
         center_mm = pose_model.skeleton.hand_center(frame.joints_mm)
-        at_gt_center[index] = pose_model.predict_at_centers(frame.depth_mm, frame.camera,
-                                                            center_mm)[0]
+        at_gt_center[index] = pose_model.predict_at_centers(
+            frame.depth_mm, frame.camera, center_mm, config.average_mirrored)[0]
         result = estimator.estimate(frame.depth_mm, frame.camera).best
         if result is not None:
             pipeline[index] = result.joints_mm
@@ -169,6 +169,9 @@ def add_localiser_arguments(parser: argparse.ArgumentParser) -> None:
                         default=defaults.tracking_refine_iterations,
                         help='centre refinements of a followed hand (default: '
                              f'{defaults.tracking_refine_iterations})')
+    parser.add_argument('--average-mirrored', action='store_true',
+                        help='average each pose pass with its mirrored crop (test-time '
+                             'augmentation; default: off, as the node)')
     add_precision_argument(parser)
 
 
@@ -177,7 +180,8 @@ def localiser_config(args: argparse.Namespace, **changes) -> EstimatorConfig:
     return EstimatorConfig(detector=args.detector, refine_iterations=args.refine_iterations,
                            recentre_iterations=args.recentre_iterations,
                            tracking_refine_iterations=args.tracking_refine_iterations,
-                           verify=args.verify, **changes)
+                           verify=args.verify, average_mirrored=args.average_mirrored,
+                           **changes)
 
 
 def main(argv: list[str] | None = None) -> int:
