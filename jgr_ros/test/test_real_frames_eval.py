@@ -31,7 +31,7 @@ def test_fixed_crops_sit_on_a_grid_around_the_centre(shared_data):
     class CentreModel:
         skeleton = get_skeleton('mano21')
 
-        def predict_at_centers(self, depth_mm, camera, centers_mm):
+        def predict_at_centers(self, depth_mm, camera, centers_mm, mirrored=False):
             return np.repeat(centers_mm[:, None], 21, axis=1)
     truth_mm = np.zeros((14, 3))
     center_mm = np.array([0.0, 0.0, 3.0])   # 3 mm from the origin, along z

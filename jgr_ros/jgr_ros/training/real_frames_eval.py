@@ -55,11 +55,12 @@ def nyu_joint_errors_mm(joints_mm: np.ndarray, truth_mm: np.ndarray, skeleton: S
 
 
 def fixed_crop_errors(pose_model: PoseModel, depth_mm: np.ndarray, camera: CameraModel,
-                      center_mm: np.ndarray, truth_mm: np.ndarray) -> dict:
+                      center_mm: np.ndarray, truth_mm: np.ndarray, mirrored: bool = False
+                      ) -> dict:
     """NYU error of crops at ``center_mm`` and the 26 grid points FIXED_CROP_STEP_MM around."""
     steps = np.array(list(itertools.product((-1.0, 0.0, 1.0), repeat=3)))
     joints_mm = pose_model.predict_at_centers(depth_mm, camera,
-                                              center_mm + FIXED_CROP_STEP_MM * steps)
+                                              center_mm + FIXED_CROP_STEP_MM * steps, mirrored)
     errors = np.array([np.nanmean(nyu_joint_errors_mm(joints, truth_mm, pose_model.skeleton))
                        for joints in joints_mm])
     at_centre = errors[np.flatnonzero((steps == 0.0).all(axis=1))[0]]
@@ -89,7 +90,8 @@ def evaluate(estimator: HandPoseEstimator, data: pathlib.Path) -> tuple[dict, di
                 nyu_palm_mm(result.joints_mm, estimator.skeleton) - palm_mm)), 2))
     center_uvd = np.loadtxt(data / NYU_CENTERS, max_rows=1)
     results['nyu_frame_1_fixed_crops'] = fixed_crop_errors(
-        estimator.pose_model, depth_mm, nyu, nyu.back_project_uvd(center_uvd), truth_mm)
+        estimator.pose_model, depth_mm, nyu, nyu.back_project_uvd(center_uvd), truth_mm,
+        estimator.config.average_mirrored)
     overlays = {'nyu_frame_overlay': overlay(depth_mm, frame, estimator)}
     depth_mm = read_depth_file(data / HANDS2017_FRAME, 'png16')
     frame = estimator.estimate(depth_mm, DATASET_CAMERAS['hands2017'])
