@@ -180,13 +180,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--model', help="the node's JGR-P2O model file (default: the shipped one)")
     parser.add_argument('--verifier-model', help="the node's hand-verifier file (default: the "
                         'shipped one)')
+    parser.add_argument('--average-mirrored', action='store_true',
+                        help="set the node's average_mirrored (default: off, its default)")
     add_precision_argument(parser)
     args = parser.parse_args(argv)
     context = rclpy.Context()
     rclpy.init(context=context)
     executor = SingleThreadedExecutor(context=context)
     overrides = [Parameter('device', value=args.device),
-                 Parameter('precision', value=args.precision)]
+                 Parameter('precision', value=args.precision),
+                 Parameter('average_mirrored', value=args.average_mirrored)]
     if args.gesture_min_frames is not None:
         overrides.append(Parameter('gesture_min_frames', value=args.gesture_min_frames))
     for name, value in (('hand_classifiers', args.hand_classifiers), ('model', args.model),
