@@ -133,9 +133,10 @@ class EstimatorConfig:
     # it where two hands are expected.
     second_hand_min_log_odds: float = DEFAULT_VERIFY_MIN_LOG_ODDS
     # Run every pose pass on each crop and on its mirror image, and average the two estimates
-    # (PoseModel.predict_crops). More accurate (hard set, first 300 frames: 11.03 -> 10.63 mm
-    # at the true centre, live 16.75 -> 16.15 mm) for a second crop per hand in each batch:
-    # off by default on the CPU, where a crop costs ~4.5 ms (docs/performance.md).
+    # (PoseModel.predict_crops): 4-6 % lower errors on the synthetic sets (hard set live 16.78
+    # -> 15.80 mm), but 1 point fewer hard hands found, 0.75 mm worse on the NYU frame, and a
+    # second crop per hand (~4.5 ms on a CPU core: two hands at 30 fps p99 25.93-31.34 ms).
+    # Hence off by default (docs/performance.md).
     average_mirrored: bool = False
 
     def __post_init__(self) -> None:
