@@ -64,6 +64,14 @@ DEFAULT_MIN_SCORE = 0.6
 # (log-odds 3.0: 1,475 and 51; peaks from 0.15: 1,471 and 49; two spares as one).
 VERIFY_DETECTION_WEIGHT = 10.0
 DEFAULT_VERIFY_MIN_LOG_ODDS = 3.5
+# The verifier doubts the second of two hands more often than the first (its crop holds part of
+# the other hand), so a searched hand beside one found or followed needs less evidence. Full
+# sets, shipped networks in int8 (twenty-third session), second_hand_min_log_odds 3.5 / 1.5 /
+# 0.5: two-hand set recall 93.08 / 94.10 / 94.33 %, precision 98.79 / 98.40 / 98.05 %, both
+# hands found in 86.52 / 88.70 / 89.21 % of the 779 frames showing two; hard set precision
+# 97.44 / 97.22 / 96.85 % (recall 95.36 % at all three); today's set precision 99.69 / 99.49 %
+# (3.5 / 1.5); clutter-only frames with a hand 7 / 7 (docs/performance.md).
+DEFAULT_SECOND_HAND_MIN_LOG_ODDS = 1.5
 SPARE_CANDIDATES = 1
 # A hand the pose network shrank below the size of any real hand is something else it was
 # shown (an object, the end of a forearm): its knuckles (index to little-finger root) closer
@@ -126,12 +134,9 @@ class EstimatorConfig:
     # and fewer hands).
     verify: bool = True
     verify_min_log_odds: float = DEFAULT_VERIFY_MIN_LOG_ODDS
-    # The evidence a searched hand needs beside a hand found or followed in the same frame. The
-    # second of two hands is often doubted: on the two-hand set (first 600 frames, JGR-P2O
-    # version 15 in int8) 1.5 found both hands in 86.93 % of the frames against 84.36 % at 3.5,
-    # at 97.32 % precision against 98.08 (hard set, first 1,000: 96.30 against 96.61 %). Lower
-    # it where two hands are expected.
-    second_hand_min_log_odds: float = DEFAULT_VERIFY_MIN_LOG_ODDS
+    # The evidence a searched hand needs beside a hand found or followed in the same frame
+    # (DEFAULT_SECOND_HAND_MIN_LOG_ODDS: the second of two hands is often doubted).
+    second_hand_min_log_odds: float = DEFAULT_SECOND_HAND_MIN_LOG_ODDS
     # Run every pose pass on each crop and on its mirror image, and average the two estimates
     # (PoseModel.predict_crops): 4-6 % lower errors on the synthetic sets (hard set live 16.78
     # -> 15.80 mm), but 1 point fewer hard hands found, 0.75 mm worse on the NYU frame, and a

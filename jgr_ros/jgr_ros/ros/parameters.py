@@ -158,8 +158,9 @@ HAND_POSE_PARAMETERS = (
                   (-20.0, 30.0)),
     ParameterSpec('second_hand_min_log_odds', _ESTIMATOR.second_hand_min_log_odds,
                   'the same for a searched hand beside a hand found or followed in the frame '
-                  '(lower it where two hands are expected: 1.5 found both of two hands more '
-                  'often, 86.93 against 84.36 % of frames, with slightly more false hands)',
+                  '(lower than verify_min_log_odds: the verifier doubts second hands more '
+                  'often; raise it to verify_min_log_odds where one hand is expected, for '
+                  'slightly fewer false hands)',
                   (-20.0, 30.0)),
     ParameterSpec('average_mirrored', _ESTIMATOR.average_mirrored,
                   'run the pose network on each crop and on its mirror image and average the '
