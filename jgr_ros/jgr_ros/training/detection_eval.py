@@ -5,10 +5,10 @@ How well the hand detector finds hands: recall, precision and centre error on fi
 Sets (none ever trained on; the detector trains on seeds from 5,000,000, validates on
 2,500-2,999):
 
-- ``synthetic`` and ``hard``: the pose test sets (:data:`synthetic_eval.TEST_SETS`), one
-  labelled hand per frame. The hard set's 'hand' negatives are real hands without labels: a
-  detection on one (within :data:`UNLABELLED_RADIUS_MM` of its centre) is neither right nor
-  wrong;
+- ``synthetic``, ``hard`` and ``hard_16x9``: the pose test sets
+  (:data:`synthetic_eval.TEST_SETS`), one labelled hand per frame. The hard sets' 'hand'
+  negatives are real hands without labels: a detection on one (within
+  :data:`UNLABELLED_RADIUS_MM` of its centre) is neither right nor wrong;
 - ``two_hands``: seeds 20,000-20,999, the hard world with a second labelled hand in every frame
   where one fits, six cameras;
 - ``no_hands``: seeds 30,000-30,499, the same world with the hands taken out (clutter only).
@@ -111,6 +111,7 @@ def hand_set_frames(seeds: range, no_hand_probability: float):
 SETS = {
     'synthetic': lambda count: pose_set_frames('synthetic', count),
     'hard': lambda count: pose_set_frames('hard', count),
+    'hard_16x9': lambda count: pose_set_frames('hard_16x9', count),
     'two_hands': hand_set_frames(range(20_000, 21_000), 0.0),
     'no_hands': hand_set_frames(range(30_000, 30_500), 1.0),
 }

@@ -8,10 +8,14 @@ The held-out synthetic test sets and how a model card's numbers are measured on 
 - ``hard``: 2,000 frames from seeds 10,000-11,999 of the wide world (``SyntheticConfig()``'s
   defaults: any orientation for half the hands, egocentric views, cut hands, varied hand
   shapes, held objects, table objects, hard negatives, flying pixels), cycling through six
-  cameras (D435, D415, SR300, Kinect v1, Kinect v2, Azure Kinect) by seed.
+  cameras (D435, D415, SR300, Kinect v1, Kinect v2, Azure Kinect) by seed;
+- ``hard_16x9``: 2,000 frames from seeds 12,000-13,999 of the same wide world through the
+  RealSense D435 and D415 in their 16:9 modes, 848 x 480 (the realsense-ros default) and
+  1280 x 720: frames of another shape than the 4:3 (or taller) ones above, which the detector
+  sees resized to its 160 x 120 input, squeezed to three quarters of their width.
 
-Training seeds start at 1,000,000 (and validation is 2,000-2,499), so neither set is ever
-trained on. Both sets are fixed: a test keeps a checksum of their first frames, so a renderer
+Training seeds start at 1,000,000 (and validation is 2,000-2,499), so no set is ever
+trained on. The sets are fixed: a test keeps a checksum of their first frames, so a renderer
 change that would alter them fails (a new world gets a new set). Two protocols:
 
 - ``gt_center``: the model runs on crops around the ground-truth hand centre, as the authors
@@ -85,6 +89,11 @@ TEST_SETS = {
                      'realsense_sr300_640x480', 'kinect_v1_nyu', 'kinect_v2',
                      'azure_kinect_nfov_unbinned'),
                     SyntheticConfig(), 'hard synthetic test set (wide world, six cameras)'),
+    'hard_16x9': TestSet('hard_16x9', range(12_000, 14_000),
+                         ('realsense_d435_848x480', 'realsense_d415_848x480',
+                          'realsense_d435_1280x720', 'realsense_d415_1280x720'),
+                         SyntheticConfig(),
+                         'hard world through the RealSense 16:9 modes (848x480, 1280x720)'),
 }
 
 
