@@ -2,6 +2,7 @@
 """The fixed synthetic test sets: disjoint seeds, their worlds, and frames that never change."""
 
 import hashlib
+import itertools
 import pathlib
 
 from jgr_ros.synthetic.cameras import get_camera_preset
@@ -27,7 +28,7 @@ def test_test_sets_are_fixed(name):
 def test_test_sets_hold_two_thousand_frames_never_trained_or_validated_on():
     seeds = [set(test_set.seeds) for test_set in TEST_SETS.values()]
     assert all(len(s) >= 2_000 for s in seeds)
-    assert all(not seeds[i] & seeds[j] for i in range(len(seeds)) for j in range(i))
+    assert all(not a & b for a, b in itertools.combinations(seeds, 2))
     for config in _train_configs():
         parts = config.data if isinstance(config.data, list) else [config.data]
         for start, stop in (part['seeds'] for part in parts):

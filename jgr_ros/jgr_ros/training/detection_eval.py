@@ -32,6 +32,7 @@ PNG shows the fraction of hands found within each distance.
 """
 import argparse
 from dataclasses import dataclass, field
+import functools
 import json
 import pathlib
 
@@ -109,9 +110,7 @@ def hand_set_frames(seeds: range, no_hand_probability: float):
 
 
 SETS = {
-    'synthetic': lambda count: pose_set_frames('synthetic', count),
-    'hard': lambda count: pose_set_frames('hard', count),
-    'hard_16x9': lambda count: pose_set_frames('hard_16x9', count),
+    **{name: functools.partial(pose_set_frames, name) for name in TEST_SETS},
     'two_hands': hand_set_frames(range(20_000, 21_000), 0.0),
     'no_hands': hand_set_frames(range(30_000, 30_500), 1.0),
 }
