@@ -11,6 +11,7 @@ from jgr_ros.training.detection_eval import (
     evaluate_set,
     match,
     MATCH_MM,
+    miss_causes,
     nearest_mm,
     SETS,
     SetTally,
@@ -75,6 +76,26 @@ def test_recall_is_broken_down_by_the_view_of_each_shown_hand():
     assert by_view[first]['recall'] == (1.0 if first != second else 0.5)
 
 
+def test_each_missed_hand_is_put_down_to_the_first_stage_that_lost_it():
+    frames = HandFrames(range(20_000, 20_010), config=detector_world(1.0),
+                        no_hand_probability=0.0)
+    two = detection_frame(next(frame for frame in frames if len(frame.centers_mm) == 2),
+                          np.zeros((0, 3)))
+    first, second = two.camera.project_uvd(two.centers_mm).reshape(-1, 3)
+
+    def hands(*uvd):
+        return np.array([[*point, 0.9] for point in uvd], np.float32).reshape(-1, 4)
+
+    deeper = first + [0.0, 0.0, 2 * MATCH_MM]        # on the hand in the image, 60 mm behind it
+    off = first + [0.0, 0.0, 1.5 * MATCH_MM]
+    assert miss_causes(two, hands(), hands(), 0.1) == ['no_peak', 'no_peak']
+    assert miss_causes(two, hands(deeper, second), hands(second), 0.1) == ['peak_depth_off']
+    assert miss_causes(two, hands(first, second), hands(second), 0.1) == ['dropped']
+    assert miss_causes(two, hands(first, second), hands(off, second), 0.1) == ['reported_off']
+    assert miss_causes(two, hands(first, second), hands(first, second), 0.1) == []
+    assert miss_causes(two, hands(first, second), hands(first, second), 0.95) == ['dropped'] * 2
+
+
 @pytest.mark.slow
 def test_a_short_run_scores_detector_and_pipeline():
     detector = HandDetector(device='cpu')
@@ -87,4 +108,8 @@ def test_a_short_run_scores_detector_and_pipeline():
         assert numbers['frames'] == numbers['hands'] == 8
         assert 0.0 <= numbers['recall'] <= 1.0 and numbers['detections'] >= 1
         assert set(numbers['sweep']) == {'0.1', '0.2', '0.3', '0.4', '0.5', '0.6', '0.7'}
-    assert summary(tallies['pipeline'], 0.1)['median_center_error_mm'] < 30.0
+    pipeline = summary(tallies['pipeline'], 0.1)
+    assert pipeline['median_center_error_mm'] < 30.0
+    missed = pipeline['hands'] - round(pipeline['recall'] * pipeline['hands'])
+    assert sum(pipeline['missed_by_cause'].values()) == missed
+    assert 'missed_by_cause' not in summary(tallies['detector'], 0.5)

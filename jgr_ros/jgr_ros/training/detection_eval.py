@@ -53,6 +53,7 @@ from matplotlib.figure import Figure
 import numpy as np
 
 MATCH_MM = 30.0
+MISS_CAUSES = ('no_peak', 'peak_depth_off', 'reported_off', 'dropped')
 UNLABELLED_RADIUS_MM = 60.0
 MAX_HANDS = 2
 CURVE_MM = np.arange(0.0, 101.0, 1.0)
@@ -154,13 +155,14 @@ class SetTally:
     by_view: dict = field(default_factory=lambda: {   # at the set's threshold
         name: {'matched': 0, 'hands': 0} for name in
         [f'fingers={view}' for view in FINGER_VIEWS] + [f'palm={view}' for view in PALM_VIEWS]})
+    missed_by_cause: dict | None = None   # the pipeline's: MISS_CAUSES -> hands
 
 
 def tally_frame(tally: SetTally, frame: DetectionFrame, detections: np.ndarray,
                 min_score: float) -> None:
     """Add one frame's detections (K, 4: u, v, depth, score; best first) to ``tally``."""
     found_mm = frame.camera.back_project_uvd(detections[:, :3]).reshape(-1, 3)
-    labelled = ~_near_any(found_mm, frame.unlabelled_mm, UNLABELLED_RADIUS_MM)
+    labelled = _labelled(frame, found_mm)
     for score, counts in tally.sweep.items():
         kept = labelled & (detections[:, 3] >= score)
         counts['matched'] += len(match(frame.centers_mm, found_mm[kept]))
@@ -179,6 +181,41 @@ def tally_frame(tally: SetTally, frame: DetectionFrame, detections: np.ndarray,
     if len(frame.centers_mm) == 2:
         tally.two_hand_frames += 1
         tally.both_found += int(len(match(frame.centers_mm, found_mm[kept])) == 2)
+
+
+def miss_causes(frame: DetectionFrame, peaks: np.ndarray, reported: np.ndarray,
+                min_score: float) -> list[str]:
+    """
+    Return why each hand the pipeline missed was missed (MISS_CAUSES; see the module's docstring).
+
+    ``peaks`` (K, 4) are the detector's down to the lowest score the pipeline tries, ``reported``
+    (R, 4) the pipeline's hands, both u, v, depth, score; a reported hand counts from
+    ``min_score``, as in :func:`tally_frame`.
+    """
+    reported_mm = frame.camera.back_project_uvd(reported[:, :3]).reshape(-1, 3)
+    reported_mm = reported_mm[_labelled(frame, reported_mm) & (reported[:, 3] >= min_score)]
+    found = {hand for hand, _ in match(frame.centers_mm, reported_mm)}
+    causes = []
+    for hand, center_mm in enumerate(frame.centers_mm):
+        if hand in found:
+            continue
+        at_hand_depth = np.column_stack([peaks[:, :2], np.full(len(peaks), center_mm[2])])
+        beside_mm = frame.camera.back_project_uvd(at_hand_depth).reshape(-1, 3)
+        peaks_mm = frame.camera.back_project_uvd(peaks[:, :3]).reshape(-1, 3)
+        if nearest_mm(center_mm[None], beside_mm)[0] > MATCH_MM:
+            causes.append('no_peak')
+        elif nearest_mm(center_mm[None], peaks_mm)[0] > MATCH_MM:
+            causes.append('peak_depth_off')
+        elif nearest_mm(center_mm[None], reported_mm)[0] <= 2 * MATCH_MM:
+            causes.append('reported_off')
+        else:
+            causes.append('dropped')
+    return causes
+
+
+def _labelled(frame: DetectionFrame, found_mm: np.ndarray) -> np.ndarray:
+    """Which detections count: those not on an unlabelled or hidden hand."""
+    return ~_near_any(found_mm, frame.unlabelled_mm, UNLABELLED_RADIUS_MM)
 
 
 def _near_any(points_mm: np.ndarray, others_mm: np.ndarray, radius_mm: float) -> np.ndarray:
@@ -211,19 +248,25 @@ def summary(tally: SetTally, min_score: float) -> dict:
                                   'recall': (counts['matched'] / counts['hands']
                                              if counts['hands'] else None)}
                            for name, counts in tally.by_view.items()},
+        **({'missed_by_cause': tally.missed_by_cause}
+           if tally.missed_by_cause is not None else {}),
     }
 
 
 def evaluate_set(detector: HandDetector, estimator: HandPoseEstimator,
                  frames) -> dict[str, SetTally]:
     """Tally the detector (every peak down to the sweep's lowest score) and the pipeline."""
-    tallies = {'detector': SetTally(), 'pipeline': SetTally()}
+    tallies = {'detector': SetTally(),
+               'pipeline': SetTally(missed_by_cause=dict.fromkeys(MISS_CAUSES, 0))}
     for frame in frames:
         output = detector.infer(detector_input(frame.depth_mm)[None])[0]
         peaks = decode_centers(output, frame.depth_mm.shape, MAX_HANDS, min(SCORE_SWEEP))
         tally_frame(tallies['detector'], frame, peaks, detector.config.min_score)
-        tally_frame(tallies['pipeline'], frame, pipeline_hands(estimator, frame),
-                    min(SCORE_SWEEP))
+        reported = pipeline_hands(estimator, frame)
+        tally_frame(tallies['pipeline'], frame, reported, min(SCORE_SWEEP))
+        tried = peaks[peaks[:, 3] >= detector.config.candidate_score]
+        for cause in miss_causes(frame, tried, reported, min(SCORE_SWEEP)):
+            tallies['pipeline'].missed_by_cause[cause] += 1
     return tallies
 
 
