@@ -40,7 +40,7 @@ from jgr_ros.camera import CameraModel
 from jgr_ros.detector import DetectorConfig, HandDetector
 from jgr_ros.detector_net import decode_centers, detector_input
 from jgr_ros.networks import CenterRefiner, PoseModel
-from jgr_ros.pipeline import EstimatorConfig, HandPoseEstimator, load_verifier
+from jgr_ros.pipeline import EstimatorConfig, HandPoseEstimator, load_verifier, MAX_HANDS_LIMIT
 from jgr_ros.runtime import add_precision_argument
 from jgr_ros.skeletons import get_skeleton
 from jgr_ros.synthetic.cameras import get_camera_preset
@@ -264,7 +264,8 @@ def evaluate_set(detector: HandDetector, estimator: HandPoseEstimator,
         tally_frame(tallies['detector'], frame, peaks, detector.config.min_score)
         reported = pipeline_hands(estimator, frame)
         tally_frame(tallies['pipeline'], frame, reported, min(SCORE_SWEEP))
-        tried = peaks[peaks[:, 3] >= detector.config.candidate_score]
+        tried = decode_centers(output, frame.depth_mm.shape, MAX_HANDS_LIMIT,
+                               detector.config.candidate_score)
         for cause in miss_causes(frame, tried, reported, min(SCORE_SWEEP)):
             tallies['pipeline'].missed_by_cause[cause] += 1
     return tallies
