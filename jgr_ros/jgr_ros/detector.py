@@ -73,7 +73,7 @@ class HandDetector(LoadedNetwork):
         self.config = config or DetectorConfig()
 
     def infer(self, frames: np.ndarray) -> np.ndarray:
-        """(B, 120, 160) normalised frames (detector_input) -> (B, 4, rows, cols) outputs."""
+        """(B, 120, W) normalised frames (detector_input) -> (B, 4, rows, cols) outputs."""
         return self._run(np.ascontiguousarray(frames, dtype=np.float32))
 
     def detect(self, depth_mm: np.ndarray, max_hands: int,

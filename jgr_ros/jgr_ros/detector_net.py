@@ -5,8 +5,13 @@ The hand detector: a small fully-convolutional network finding every hand in a w
 CenterNet-style (Zhou et al., "Objects as Points", 2019), on depth:
 
 - input: the frame resized (nearest neighbour: no mixing of valid and invalid pixels) to
-  160 x 120 and normalised to [-1, 1] over 0-2 m (:func:`detector_input`); invalid and farther
-  pixels are 1, the far plane, as in the pose crops;
+  120 rows and normalised to [-1, 1] over 0-2 m (:func:`detector_input`); invalid and farther
+  pixels are 1, the far plane, as in the pose crops. A 4:3 frame becomes 160 x 120 (and a
+  taller one is stretched to it, as in training); a wider one keeps its aspect
+  (:func:`input_width`: 848 x 480 becomes 208 x 120), so its hands keep the shape and size the
+  network learned (squeezed to 160 columns, the hard set's world through 848 x 480 and
+  1280 x 720 cameras lost 4.4 points of the detector's recall, models/hand_detector_mano21.md);
+  the network is fully convolutional, so only the grid widens;
 - an encoder to 1/8 resolution with dilated convolutions for context (a hand next to a head,
   a forearm, a bottle), one skip connection back to 1/4: a 40 x 30 grid of cells
   (``output_stride`` 4); with ``output_stride`` 2 a second skip connection from the first
@@ -29,7 +34,9 @@ import torch
 from torch import nn, Tensor
 import torch.nn.functional as F
 
-INPUT_WIDTH, INPUT_HEIGHT = 160, 120
+INPUT_WIDTH, INPUT_HEIGHT = 160, 120          # the input of a 4:3 frame (and of training)
+MAX_INPUT_WIDTH = 2 * INPUT_WIDTH              # wider frames are squeezed to this
+WIDTH_STEP = 8                                # input widths are multiples of the 1/8 grid
 OUTPUT_STRIDES = (4, 2)                       # input pixels per output cell, first the default
 FAR_MM = 2000.0                               # depth normalised over 0..FAR_MM to -1..1
 DEPTH_STEP = 0.1                              # dz unit in normalised depth (100 mm)
@@ -43,9 +50,21 @@ FOCAL_ALPHA, FOCAL_BETA = 2.0, 4.0            # CenterNet's focal loss exponents
 OFFSET_WEIGHT, DEPTH_WEIGHT = 1.0, 1.0
 
 
+def input_width(image_shape: tuple[int, int]) -> int:
+    """
+    Return the input width for an (H, W) frame: its aspect at INPUT_HEIGHT rows.
+
+    In multiples of WIDTH_STEP, from INPUT_WIDTH (4:3 and taller frames) to MAX_INPUT_WIDTH.
+    """
+    height, width = image_shape
+    steps = round(INPUT_HEIGHT * width / (height * WIDTH_STEP))
+    return int(np.clip(steps * WIDTH_STEP, INPUT_WIDTH, MAX_INPUT_WIDTH))
+
+
 def detector_input(depth_mm: np.ndarray) -> np.ndarray:
-    """(H, W) depth in mm (0 = invalid) -> (120, 160) float32 in [-1, 1], far plane 1."""
-    small_mm = cv2.resize(np.asarray(depth_mm, np.float32), (INPUT_WIDTH, INPUT_HEIGHT),
+    """(H, W) depth in mm (0 = invalid) -> (120, input_width) float32 in [-1, 1], far plane 1."""
+    small_mm = cv2.resize(np.asarray(depth_mm, np.float32),
+                          (input_width(depth_mm.shape), INPUT_HEIGHT),
                           interpolation=cv2.INTER_NEAREST)
     normalised = small_mm * np.float32(2.0 / FAR_MM) - np.float32(1.0)
     normalised[(small_mm <= 0.0) | (normalised > 1.0)] = 1.0
@@ -81,14 +100,16 @@ def _conv(in_channels: int, out_channels: int, kernel_size: int = 3, stride: int
 
 class HandDetectorNet(nn.Module):
     """
-    (B, 1, 120, 160) normalised frame -> (B, 4, rows, columns): heat logit, offset u, v, depth.
+    (B, 1, 120, W) normalised frame -> (B, 4, rows, columns): heat logit, offset u, v, depth.
 
-    The grid is (30, 40) at ``output_stride`` 4, (60, 80) at 2 (:func:`output_grid`);
-    ``context`` adds the 1/16 branch.
+    W is :func:`input_width` of the frame (160 for 4:3). The grid is (30, W / 4) at
+    ``output_stride`` 4, (60, W / 2) at 2 (:func:`output_grid`: the 4:3 grid); ``context`` adds
+    the 1/16 branch.
     """
 
     input_shape = (INPUT_HEIGHT, INPUT_WIDTH)
     input_size = INPUT_WIDTH                  # model files record the width
+    dynamic_width = True                      # exports take any input width (export.py)
 
     def __init__(self, output_stride: int = OUTPUT_STRIDES[0], context: bool = False):
         super().__init__()
@@ -119,9 +140,12 @@ class HandDetectorNet(nn.Module):
 
     def forward(self, frame: Tensor) -> Tensor:
         """Return raw outputs: heat logits, offsets in cells, depth residual in DEPTH_STEPs."""
-        if frame.ndim != 4 or frame.shape[1:] != (1, INPUT_HEIGHT, INPUT_WIDTH):
-            raise InputError(f'frames must have shape (B, 1, {INPUT_HEIGHT}, {INPUT_WIDTH}), '
-                             f'got {tuple(frame.shape)}')
+        if (frame.ndim != 4 or frame.shape[1:3] != (1, INPUT_HEIGHT)
+                or not INPUT_WIDTH <= frame.shape[3] <= MAX_INPUT_WIDTH
+                or frame.shape[3] % WIDTH_STEP):
+            raise InputError(f'frames must have shape (B, 1, {INPUT_HEIGHT}, W), W a multiple '
+                             f'of {WIDTH_STEP} from {INPUT_WIDTH} to {MAX_INPUT_WIDTH}, got '
+                             f'{tuple(frame.shape)}')
         half = self.stem(frame)
         quarter = self.down4(half)
         eighth = self.down8(quarter)

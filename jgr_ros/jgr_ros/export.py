@@ -47,11 +47,16 @@ def export_torchscript(model: nn.Module, path: PathLike) -> Path:
 
 
 def export_onnx(model: nn.Module, path: PathLike, opset: int = 17) -> Path:
-    """Export ``model.infer`` to an ONNX file at ``path`` with a dynamic batch axis."""
+    """
+    Export ``model.infer`` to an ONNX file at ``path`` with a dynamic batch axis.
+
+    And a dynamic width where the model takes any (``dynamic_width``: the hand detector).
+    """
+    axes = {0: 'batch', **({3: 'width'} if getattr(model, 'dynamic_width', False) else {})}
     torch.onnx.export(
         _inference_module(model), (example_input(model),), os.fspath(path), dynamo=False,
         opset_version=opset, input_names=[INPUT_NAME], output_names=[OUTPUT_NAME],
-        dynamic_axes={INPUT_NAME: {0: 'batch'}, OUTPUT_NAME: {0: 'batch'}})
+        dynamic_axes={INPUT_NAME: axes, OUTPUT_NAME: axes})
     return Path(path)
 
 

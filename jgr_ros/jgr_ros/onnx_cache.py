@@ -5,10 +5,10 @@ ONNX exports of model files, kept on disk: exporting takes seconds, reading one 
 The onnxruntime backend needs the network as ONNX. Exporting traces it in PyTorch (2-3 s for
 JGR-P2O on a 2-core machine, most of a node's start-up), so the export of a model file is
 written once to ``$JGR_ROS_CACHE_DIR`` (default ``$XDG_CACHE_HOME/jgr_ros/onnx``, else
-``~/.cache/jgr_ros/onnx``), named after the SHA-256 of the model file, the PyTorch version and
-the export's opset. An int8 network (:mod:`jgr_ros.quantization`) is cached the same way, its
-name also after its quantisation recipe and the ONNX Runtime version. Where the cache cannot be
-written the file is made in memory each time.
+``~/.cache/jgr_ros/onnx``), named after the SHA-256 of the model file, the PyTorch version,
+the export's opset and :data:`EXPORT_FORMAT`. An int8 network (:mod:`jgr_ros.quantization`) is
+cached the same way, its name also after its quantisation recipe and the ONNX Runtime version.
+Where the cache cannot be written the file is made in memory each time.
 """
 import hashlib
 import os
@@ -24,6 +24,9 @@ from torch import nn
 
 CACHE_DIR_ENV = 'JGR_ROS_CACHE_DIR'
 ONNX_OPSET = 17
+# Changed whenever the export itself changes, so that no older export is read back: 2 since the
+# hand detector's input width is dynamic (export.export_onnx).
+EXPORT_FORMAT = 2
 # The cache keeps this many exports, the most recently written.
 MAX_CACHED_FILES = 16
 
@@ -39,7 +42,7 @@ def cache_dir() -> pathlib.Path:
 def cached_export_path(model_path: pathlib.Path, variant: str = '') -> pathlib.Path:
     """Return where the export of ``model_path`` (``variant``: of its int8 network) is cached."""
     digest = hashlib.sha256(model_path.read_bytes())
-    digest.update(f'torch {torch.__version__} opset {ONNX_OPSET}'.encode())
+    digest.update(f'torch {torch.__version__} opset {ONNX_OPSET} format {EXPORT_FORMAT}'.encode())
     digest.update(variant.encode())
     suffix = '.int8.onnx' if variant else '.onnx'
     return cache_dir() / f'{model_path.stem}-{digest.hexdigest()[:20]}{suffix}'

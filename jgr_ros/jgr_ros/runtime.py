@@ -3,7 +3,7 @@
 How a network runs: the device, the backend (:data:`BACKENDS`) and the runner built for it.
 
 A *runner* (:func:`build_runner`) takes a batch of (B, H, W) float32 inputs, of the network's
-``input_shape`` (square crops; the hand detector's 120 x 160 frames), and returns the
+``input_shape`` (square crops; the hand detector's 120 x 160 frames, or wider), and returns the
 network's inference output as a NumPy array, whatever runs it: eager PyTorch, a frozen
 TorchScript graph, ONNX Runtime or replayed CUDA graphs. docs/performance.md has the
 measurements behind the ``'auto'`` choice. A CUDA device that fails at start-up falls back to
@@ -277,25 +277,26 @@ class _CapturedGraph:
 
 class _CudaGraphRunner:
     """
-    Replay one captured CUDA graph per batch size: no per-layer launch overhead.
+    Replay one captured CUDA graph per input shape: no per-layer launch overhead.
 
     The network is a copy with BatchNorm folded, in ``dtype`` and channels_last (tensor-core
     friendly). Crops are copied into a pinned host buffer, then asynchronously into the graph's
     static fp32 input; the graph casts, runs and writes fp32 output, copied back to pinned
-    memory. Batch size 1 is captured at construction, others on first use.
+    memory. Batch size 1 of ``model.input_shape`` is captured at construction, other batch sizes
+    and shapes (the detector's wider frames) on first use.
     """
 
     def __init__(self, model: nn.Module, device: torch.device, dtype: torch.dtype):
         self.device, self.dtype = device, dtype
         self.model = fold_batch_norms(model).to(device, dtype, memory_format=torch.channels_last)
         self.input_shape: tuple[int, int] = tuple(model.input_shape)   # (height, width)
-        self._graphs: dict[int, _CapturedGraph] = {}
+        self._graphs: dict[tuple[int, ...], _CapturedGraph] = {}
         self(np.zeros((1, *self.input_shape), np.float32))
 
     @torch.inference_mode()
     def __call__(self, crops: np.ndarray) -> np.ndarray:
         with torch.cuda.device(self.device):
-            captured = self._graphs.get(len(crops)) or self._capture(len(crops))
+            captured = self._graphs.get(crops.shape) or self._capture(crops.shape)
             captured.host_input.numpy()[:, 0] = crops
             captured.device_input.copy_(captured.host_input, non_blocking=True)
             captured.graph.replay()
@@ -306,9 +307,10 @@ class _CudaGraphRunner:
     def _forward(self, batch: torch.Tensor) -> torch.Tensor:
         return self.model.infer(batch.to(self.dtype, memory_format=torch.channels_last)).float()
 
-    def _capture(self, batch_size: int) -> _CapturedGraph:
-        """Warm up on a side stream, then record the network for ``batch_size`` crops."""
-        host_input = torch.zeros((batch_size, 1, *self.input_shape), pin_memory=True)
+    def _capture(self, shape: tuple[int, ...]) -> _CapturedGraph:
+        """Warm up on a side stream, then record the network for (B, H, W) ``shape`` inputs."""
+        batch_size, *image_shape = shape
+        host_input = torch.zeros((batch_size, 1, *image_shape), pin_memory=True)
         device_input = host_input.to(self.device)
         graph = torch.cuda.CUDAGraph()
         with _cudnn_without_tf32():
@@ -321,6 +323,6 @@ class _CudaGraphRunner:
             with torch.cuda.graph(graph, capture_error_mode='thread_local'):
                 device_output = self._forward(device_input)
         host_output = torch.empty(device_output.shape, pin_memory=True)
-        self._graphs[batch_size] = _CapturedGraph(graph, host_input, device_input,
-                                                  device_output, host_output)
-        return self._graphs[batch_size]
+        self._graphs[tuple(shape)] = _CapturedGraph(graph, host_input, device_input,
+                                                    device_output, host_output)
+        return self._graphs[tuple(shape)]

@@ -199,7 +199,8 @@ def test_detector_stage_times_each_part_on_one_thread():
     threads = torch.get_num_threads()
     results = run_bench(parse_args(['--stages', 'detector']), TINY_SETTINGS)
     parts = results['detector']['parts']
-    assert set(parts) == {'input', 'network', 'network_fp32', 'decode', 'total'}
+    assert set(parts) == {'input', 'network', 'network_fp32', 'decode', 'total',
+                          'network_848x480', 'total_848x480'}
     assert all(0 < row['p50_ms'] <= row['p99_ms'] for row in parts.values())
     assert torch.get_num_threads() == threads   # the thread count given back
     assert results['detector']['int8']          # the node's default on onnxruntime

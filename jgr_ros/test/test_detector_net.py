@@ -8,7 +8,9 @@ from jgr_ros.detector_net import (
     FAR_MM,
     HandDetectorNet,
     HEAT,
+    input_width,
     make_target,
+    MAX_INPUT_WIDTH,
     normalised_to_depth_mm,
     OFFSET_U,
     OFFSET_V,
@@ -32,6 +34,21 @@ def test_input_is_the_frame_at_160_by_120_with_invalid_and_far_depth_on_the_far_
     assert np.allclose(frame[60:, 80:], 500.0 * 2.0 / FAR_MM - 1.0)
     assert np.all(frame[:60] == 1.0) and np.all(frame[:, :80] == 1.0)
     assert np.allclose(normalised_to_depth_mm(frame[60:, 80:]), 500.0)
+
+
+def test_a_wider_frame_keeps_its_aspect_and_a_taller_one_is_stretched_to_4_by_3():
+    assert input_width((480, 640)) == input_width((576, 640)) == input_width((424, 512)) == 160
+    assert input_width((480, 848)) == 208 and input_width((720, 1280)) == 216
+    assert input_width((240, 1920)) == MAX_INPUT_WIDTH
+    depth_mm = np.full((480, 848), 700.0, np.float32)
+    depth_mm[:, 424:] = 0.0
+    frame = detector_input(depth_mm)
+    assert frame.shape == (120, 208)
+    assert np.all(frame[:, 104:] == 1.0)
+    assert np.allclose(normalised_to_depth_mm(frame[:, :104]), 700.0)
+    with torch.no_grad():
+        output = HandDetectorNet(2, context=True).eval()(torch.from_numpy(frame)[None, None])
+    assert output.shape == (1, 4, 60, 104)
 
 
 def _target_of(u, v, depth_mm, radius_px=40.0, visible=True, output_stride=4):
@@ -145,5 +162,7 @@ def test_the_depth_weight_scales_the_depth_term_only():
 
 
 def test_wrong_input_shapes_are_input_errors():
-    with pytest.raises(InputError, match='120, 160'):
-        HandDetectorNet()(torch.zeros(1, 1, 96, 96))
+    for shape in ((1, 1, 96, 96), (1, 1, 120, 204), (1, 1, 120, 152), (1, 1, 120, 328),
+                  (1, 120, 160)):
+        with pytest.raises(InputError, match='120, W'):
+            HandDetectorNet()(torch.zeros(shape))

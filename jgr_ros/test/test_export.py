@@ -86,3 +86,5 @@ def test_hand_detector_exports_a_frame_network(tmp_path):
     assert frames.shape == (2, 1, 120, 160)
     path = export_onnx(model, tmp_path / 'detector.onnx')
     assert verify_export(model, path, frames) <= 1e-4
+    wide_frames = torch.rand(1, 1, 120, 208) * 2.0 - 1.0   # an 848 x 480 frame (any width)
+    assert verify_export(model, path, wide_frames) <= 1e-4

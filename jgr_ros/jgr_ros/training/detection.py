@@ -15,7 +15,13 @@ heads, shoulders, table edges: an unlabelled second hand would teach it to miss 
 from dataclasses import dataclass, replace
 
 from jgr_ros.camera import CameraModel
-from jgr_ros.detector_net import detector_input, make_target, OUTPUT_STRIDES
+from jgr_ros.detector_net import (
+    detector_input,
+    INPUT_HEIGHT,
+    INPUT_WIDTH,
+    make_target,
+    OUTPUT_STRIDES,
+)
 from jgr_ros.skeletons import get_skeleton
 from jgr_ros.synthetic.cameras import get_camera_preset
 from jgr_ros.synthetic.generator import SyntheticHandGenerator
@@ -106,17 +112,38 @@ def hand_radii_px(camera: CameraModel, joints_mm: np.ndarray, centers_mm: np.nda
     return abs(camera.fx) * radii_mm / centers_mm[:, 2]
 
 
-def detector_sample(frame: HandsFrame, mirror: bool, output_stride: int = OUTPUT_STRIDES[0]
-                    ) -> tuple[np.ndarray, np.ndarray]:
-    """Return the (1, 120, 160) input and (5, rows, cols) target of a frame, mirrored if asked."""
+def training_columns(image_shape: tuple[int, int], position: float) -> slice:
+    """
+    Return the columns of a frame the detector trains on: all of a 4:3 or taller frame's.
+
+    Of a wider one, a 4:3 window ``position`` (0: at the left edge, 1: at the right) of the
+    way across: the detector sees a wide frame at its own aspect (detector_input), so it
+    trains on windows of it at the 4:3 input's scale, not on the frame squeezed.
+    """
+    height, width = image_shape
+    window = min(width, round(height * INPUT_WIDTH / INPUT_HEIGHT))
+    start = round(position * (width - window))
+    return slice(start, start + window)
+
+
+def detector_sample(frame: HandsFrame, mirror: bool, output_stride: int = OUTPUT_STRIDES[0],
+                    position: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
+    """
+    Return the (1, 120, 160) input and (5, rows, cols) target of a frame, mirrored if asked.
+
+    A frame wider than 4:3 gives its window at ``position`` (:func:`training_columns`).
+    """
     depth_mm = frame.depth_mm[:, ::-1] if mirror else frame.depth_mm
     centers_mm = frame.centers_mm
     centers_uvd = frame.camera.project_uvd(centers_mm).reshape(-1, 3)
     if mirror:
         centers_uvd[:, 0] = frame.camera.width - 1 - centers_uvd[:, 0]
+    columns = training_columns(depth_mm.shape, position)
+    depth_mm = depth_mm[:, columns]
+    centers_uvd[:, 0] -= columns.start
     radii_px = hand_radii_px(frame.camera, frame.joints_mm, centers_mm)
     visible = visible_hands(frame.depth_mm, frame.camera, frame.joints_mm)
-    target = make_target(centers_uvd, radii_px, visible, frame.depth_mm.shape, output_stride)
+    target = make_target(centers_uvd, radii_px, visible, depth_mm.shape, output_stride)
     return detector_input(depth_mm)[None], target
 
 
@@ -132,6 +159,8 @@ class DetectorSamples(torch.utils.data.Dataset):
         return len(self.frames)
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
-        mirror = np.random.default_rng((self.seed, index)).random() < self.mirror_probability
-        frame_input, target = detector_sample(self.frames[index], mirror, self.output_stride)
+        rng = np.random.default_rng((self.seed, index))
+        mirror = rng.random() < self.mirror_probability
+        frame_input, target = detector_sample(self.frames[index], mirror, self.output_stride,
+                                              position=rng.random())
         return torch.from_numpy(np.ascontiguousarray(frame_input)), torch.from_numpy(target)
