@@ -9,9 +9,9 @@ CenterNet-style (Zhou et al., "Objects as Points", 2019), on depth:
   pixels are 1, the far plane, as in the pose crops. A 4:3 frame becomes 160 x 120 (and a
   taller one is stretched to it, as in training); a wider one keeps its aspect
   (:func:`input_width`: 848 x 480 becomes 208 x 120), so its hands keep the shape and size the
-  network learned (squeezed to 160 columns, the hard set's world through 848 x 480 and
-  1280 x 720 cameras lost 4.4 points of the detector's recall, models/hand_detector_mano21.md);
-  the network is fully convolutional, so only the grid widens;
+  network learned (on the hard_16x9 test set the detector alone found 75.55 % of the hands in
+  frames squeezed to 160 x 120, 79.31 % at their aspect; models/hand_detector_mano21.md); the
+  network is fully convolutional, so only the grid widens;
 - an encoder to 1/8 resolution with dilated convolutions for context (a hand next to a head,
   a forearm, a bottle), one skip connection back to 1/4: a 40 x 30 grid of cells
   (``output_stride`` 4); with ``output_stride`` 2 a second skip connection from the first
