@@ -48,8 +48,9 @@ def track_ids(rig: NodeRig, frames) -> list[list[int]]:
     return ids
 
 
-def two_hand_video(seed: int, count: int, crossing: bool = False) -> list:
-    video = MotionVideo(get_camera_preset(CAMERA_PRESET), seed, TWO_HANDS_RATE_HZ,
+def two_hand_video(seed: int, count: int, crossing: bool = False,
+                   camera: str = CAMERA_PRESET) -> list:
+    video = MotionVideo(get_camera_preset(camera), seed, TWO_HANDS_RATE_HZ,
                         FRAME_CONFIG, MotionConfig(), hands=2, crossing=crossing)
     return [video.frame(index) for index in range(count)]
 
@@ -110,6 +111,11 @@ def test_the_node_judges_searched_hands_with_the_verifier_it_is_given(ros, tmp_p
 def test_two_hands_keep_distinct_track_ids_over_a_moving_sequence(learned):
     ids = track_ids(learned, two_hand_video(3, 12))
     assert ids == [ids[0]] * 12 and len(set(ids[0])) == 2
+
+
+def test_two_hands_in_the_realsense_default_848x480_frames_keep_their_track_ids(learned):
+    ids = track_ids(learned, two_hand_video(3, 8, camera='realsense_d435_848x480'))
+    assert ids == [ids[0]] * 8 and len(set(ids[0])) == 2
 
 
 def test_crossing_hands_keep_their_track_ids(learned):
