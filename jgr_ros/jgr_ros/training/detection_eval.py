@@ -195,13 +195,13 @@ def miss_causes(frame: DetectionFrame, peaks: np.ndarray, reported: np.ndarray,
     reported_mm = frame.camera.back_project_uvd(reported[:, :3]).reshape(-1, 3)
     reported_mm = reported_mm[_labelled(frame, reported_mm) & (reported[:, 3] >= min_score)]
     found = {hand for hand, _ in match(frame.centers_mm, reported_mm)}
+    peaks_mm = frame.camera.back_project_uvd(peaks[:, :3]).reshape(-1, 3)
     causes = []
     for hand, center_mm in enumerate(frame.centers_mm):
         if hand in found:
             continue
         at_hand_depth = np.column_stack([peaks[:, :2], np.full(len(peaks), center_mm[2])])
         beside_mm = frame.camera.back_project_uvd(at_hand_depth).reshape(-1, 3)
-        peaks_mm = frame.camera.back_project_uvd(peaks[:, :3]).reshape(-1, 3)
         if nearest_mm(center_mm[None], beside_mm)[0] > MATCH_MM:
             causes.append('no_peak')
         elif nearest_mm(center_mm[None], peaks_mm)[0] > MATCH_MM:
