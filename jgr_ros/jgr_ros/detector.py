@@ -3,8 +3,9 @@
 The learned hand localiser: :class:`HandDetector` finds every hand in a depth frame.
 
 It runs the detector network (:mod:`jgr_ros.detector_net`) on the whole frame, resized to
-160 x 120, through the same backends as the other networks (ONNX Runtime on the CPU, CUDA
-graphs on a GPU), and turns its peaks into hand centres in the camera frame (mm) with a score.
+160 x 120 (a frame wider than 4:3 to its own aspect, 120 rows high), through the same backends
+as the other networks (ONNX Runtime on the CPU, CUDA graphs on a GPU), and turns its peaks into
+hand centres in the camera frame (mm) with a score.
 The pipeline crops each centre for JGR-P2O, like a rule-based detection.
 """
 from dataclasses import dataclass

@@ -5,10 +5,10 @@ TorchScript and ONNX exports of a network's inference path (``model.infer``).
 Works for :class:`~jgr_ros.model.JGRP2O` ((B, 1, 96, 96) crop -> (B, J, 3) uvz),
 :class:`~jgr_ros.center_net.CenterRefineNet` ((B, 1, 128, 128) crop -> (B, 3) offset) and
 :class:`~jgr_ros.detector_net.HandDetectorNet` ((B, 1, 120, 160) frame -> (B, 4, 30, 40) or
-(B, 4, 60, 80)). All exports trace an eval-mode copy of the model (the caller's model is left as
-it is); the batch size is free. ONNX uses the TorchScript-based exporter (``dynamo=False``),
-which needs no ``onnxscript``; the exported graph has one input ``depth`` and one output
-``output``.
+(B, 4, 60, 80); a wider frame, a wider grid). All exports trace an eval-mode copy of the model
+(the caller's model is left as it is); the batch size is free, and so is the detector's width.
+ONNX uses the TorchScript-based exporter (``dynamo=False``), which needs no ``onnxscript``; the
+exported graph has one input ``depth`` and one output ``output``.
 """
 import copy
 import os

@@ -25,7 +25,7 @@ from torch import nn
 
 FORMAT = 'jgr_ros.model'
 FORMAT_VERSION = 1
-# The detector's input is a 160 x 120 frame: its size is the width.
+# The detector's input is a 160 x 120 frame (wider frames: wider inputs): its size is the width.
 INPUT_SIZES = {'jgr_p2o': JGRP2O.input_size, 'center_refine': CenterRefineNet.input_size,
                'hand_detector': HandDetectorNet.input_size,
                'hand_verifier': HandVerifierNet.input_size}
