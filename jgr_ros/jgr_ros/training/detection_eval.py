@@ -260,12 +260,11 @@ def evaluate_set(detector: HandDetector, estimator: HandPoseEstimator,
                'pipeline': SetTally(missed_by_cause=dict.fromkeys(MISS_CAUSES, 0))}
     for frame in frames:
         output = detector.infer(detector_input(frame.depth_mm)[None])[0]
-        peaks = decode_centers(output, frame.depth_mm.shape, MAX_HANDS, min(SCORE_SWEEP))
-        tally_frame(tallies['detector'], frame, peaks, detector.config.min_score)
+        peaks = decode_centers(output, frame.depth_mm.shape, MAX_HANDS_LIMIT, min(SCORE_SWEEP))
+        tally_frame(tallies['detector'], frame, peaks[:MAX_HANDS], detector.config.min_score)
         reported = pipeline_hands(estimator, frame)
         tally_frame(tallies['pipeline'], frame, reported, min(SCORE_SWEEP))
-        tried = decode_centers(output, frame.depth_mm.shape, MAX_HANDS_LIMIT,
-                               detector.config.candidate_score)
+        tried = peaks[peaks[:, 3] >= detector.config.candidate_score]   # the searches' peaks
         for cause in miss_causes(frame, tried, reported, min(SCORE_SWEEP)):
             tallies['pipeline'].missed_by_cause[cause] += 1
     return tallies
