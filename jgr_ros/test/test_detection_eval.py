@@ -13,6 +13,7 @@ from jgr_ros.training.detection_eval import (
     MATCH_MM,
     miss_causes,
     nearest_mm,
+    SEEN_JOINT_BINS,
     SETS,
     SetTally,
     summary,
@@ -60,7 +61,7 @@ def test_a_hidden_hand_is_neither_found_nor_missed():
     assert numbers['detections'] == 0 and numbers['two_hand_frames'] == 0
 
 
-def test_recall_is_broken_down_by_the_view_of_each_shown_hand():
+def test_recall_is_broken_down_by_the_view_and_the_seen_joints_of_each_shown_hand():
     frames = HandFrames(range(20_000, 20_010), config=detector_world(1.0),
                         no_hand_probability=0.0)
     two = detection_frame(next(frame for frame in frames if len(frame.centers_mm) == 2),
@@ -74,6 +75,12 @@ def test_recall_is_broken_down_by_the_view_of_each_shown_hand():
     assert sum(row['hands'] for name, row in by_view.items() if name.startswith('palm=')) == 2
     first, second = (f'fingers={view.fingers}' for view in two.views)
     assert by_view[first]['recall'] == (1.0 if first != second else 0.5)
+    by_seen = summary(tally, 0.5)['recall_by_seen_joints']
+    assert list(by_seen) == [f'seen_joints={low}-{high}' for low, high in SEEN_JOINT_BINS]
+    assert sum(row['hands'] for row in by_seen.values()) == 2
+    first, second = (next(name for name, (low, high) in zip(by_seen, SEEN_JOINT_BINS)
+                          if low <= seen <= high) for seen in two.seen_joints)
+    assert by_seen[first]['recall'] == (1.0 if first != second else 0.5)
 
 
 def test_each_missed_hand_is_put_down_to_the_first_stage_that_lost_it():

@@ -7,6 +7,8 @@ from jgr_ros.training.detection import (
     detector_sample,
     detector_world,
     HandFrames,
+    MIN_VISIBLE_JOINTS,
+    seen_joints,
     training_columns,
     visible_hands,
 )
@@ -55,6 +57,13 @@ def test_a_hand_hidden_behind_a_nearer_surface_is_not_visible():
     assert visible_hands(frame.depth_mm, CAMERA, frame.joints_mm).all()
     covered = np.full_like(frame.depth_mm, 150.0)   # a board right in front of the camera
     assert not visible_hands(covered, CAMERA, frame.joints_mm).any()
+    assert seen_joints(covered, CAMERA, frame.joints_mm).tolist() == [0]
+    assert seen_joints(frame.depth_mm, CAMERA, frame.joints_mm)[0] >= MIN_VISIBLE_JOINTS
+    left_half = frame.depth_mm.copy()
+    u = CAMERA.project_uvd(frame.joints_mm[0])[:, 0]
+    left_half[:, int(np.median(u)):] = 0.0    # the half of the frame right of the middle joint
+    seen = seen_joints(frame.depth_mm, CAMERA, frame.joints_mm)[0]
+    assert seen_joints(left_half, CAMERA, frame.joints_mm)[0] < seen
 
 
 def test_a_mirrored_sample_mirrors_input_and_target():

@@ -93,16 +93,22 @@ class HandFrames:
         return HandsFrame(frame.depth_mm.astype(np.float32), frame.camera, joints_mm)
 
 
-def visible_hands(depth_mm: np.ndarray, camera: CameraModel, joints_mm: np.ndarray
-                  ) -> np.ndarray:
-    """(K,) bool: whether each hand shows at least MIN_VISIBLE_JOINTS of its joints."""
+def seen_joints(depth_mm: np.ndarray, camera: CameraModel, joints_mm: np.ndarray
+                ) -> np.ndarray:
+    """(K,) how many of each hand's joints are seen: in the image, nothing much in front."""
     uvd = camera.project_uvd(joints_mm.reshape(-1, 3)).reshape(joints_mm.shape)
     u, v = np.round(uvd[..., 0]).astype(int), np.round(uvd[..., 1]).astype(int)
     height, width = depth_mm.shape
     inside = (u >= 0) & (u < width) & (v >= 0) & (v < height)
     observed_mm = np.where(inside, depth_mm[v.clip(0, height - 1), u.clip(0, width - 1)], 0.0)
     seen = inside & (observed_mm > 0.0) & (observed_mm >= uvd[..., 2] - VISIBLE_MARGIN_MM)
-    return seen.sum(axis=1) >= MIN_VISIBLE_JOINTS
+    return seen.sum(axis=1)
+
+
+def visible_hands(depth_mm: np.ndarray, camera: CameraModel, joints_mm: np.ndarray
+                  ) -> np.ndarray:
+    """(K,) bool: whether each hand shows at least MIN_VISIBLE_JOINTS of its joints."""
+    return seen_joints(depth_mm, camera, joints_mm) >= MIN_VISIBLE_JOINTS
 
 
 def hand_radii_px(camera: CameraModel, joints_mm: np.ndarray, centers_mm: np.ndarray

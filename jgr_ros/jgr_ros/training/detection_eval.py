@@ -17,6 +17,8 @@ A labelled hand that shows fewer than ``MIN_VISIBLE_JOINTS`` (6) of its 21 joint
 something nearer, or mostly outside the image) is treated like an unlabelled one, as in the
 detector's training: neither a hand to find nor, when detected, a false detection. The JSON
 counts them (``hidden_hands``); "both hands found" is over the frames showing both hands.
+Recall is also broken down by the view of each shown hand (``recall_by_view``) and by how
+many of its joints it shows (``recall_by_seen_joints``, :data:`SEEN_JOINT_BINS`).
 
 A detected centre (back-projected from the detector's u, v and depth) matches a hand within
 :data:`MATCH_MM` (each detection one hand, nearest pairs first). Recall = matched hands / hands,
@@ -45,7 +47,13 @@ from jgr_ros.runtime import add_precision_argument
 from jgr_ros.skeletons import get_skeleton
 from jgr_ros.synthetic.cameras import get_camera_preset
 from jgr_ros.synthetic.generator import SyntheticHandGenerator
-from jgr_ros.training.detection import detector_world, HandFrames, HandsFrame, visible_hands
+from jgr_ros.training.detection import (
+    detector_world,
+    HandFrames,
+    HandsFrame,
+    MIN_VISIBLE_JOINTS,
+    seen_joints,
+)
 from jgr_ros.training.synthetic_eval import TEST_SETS
 from jgr_ros.training.views import FINGER_VIEWS, PALM_VIEWS, View, view_of
 from matplotlib import colormaps
@@ -56,6 +64,9 @@ MATCH_MM = 30.0
 MISS_CAUSES = ('no_peak', 'peak_depth_off', 'reported_off', 'dropped')
 UNLABELLED_RADIUS_MM = 60.0
 MAX_HANDS = 2
+# Shown hands by how many of their 21 joints are seen (from MIN_VISIBLE_JOINTS): the misses
+# gather where little of the hand shows.
+SEEN_JOINT_BINS = ((MIN_VISIBLE_JOINTS, 8), (9, 11), (12, 15), (16, 21))
 CURVE_MM = np.arange(0.0, 101.0, 1.0)
 SCORE_SWEEP = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
 _MANO = get_skeleton('mano21')
@@ -68,7 +79,8 @@ class DetectionFrame:
     A frame with the centres (mm) of its shown hands (K, 3), of unlabelled and hidden ones (M, 3).
 
     ``hidden`` counts the labelled hands that show too little of themselves to be found;
-    ``views`` are the shown hands' views (:mod:`jgr_ros.training.views`).
+    ``views`` are the shown hands' views (:mod:`jgr_ros.training.views`), ``seen_joints``
+    how many of their joints they show.
     """
 
     depth_mm: np.ndarray
@@ -77,16 +89,19 @@ class DetectionFrame:
     unlabelled_mm: np.ndarray
     hidden: int = 0
     views: tuple[View, ...] = ()
+    seen_joints: tuple[int, ...] = ()
 
 
 def detection_frame(hands: HandsFrame, unlabelled_mm: np.ndarray) -> DetectionFrame:
     """Split a frame's labelled hands into shown ones and hidden ones (with the unlabelled)."""
-    shown = visible_hands(hands.depth_mm, hands.camera, hands.joints_mm)
+    seen = seen_joints(hands.depth_mm, hands.camera, hands.joints_mm)
+    shown = seen >= MIN_VISIBLE_JOINTS
     centers_mm = hands.centers_mm
     return DetectionFrame(hands.depth_mm, hands.camera, centers_mm[shown],
                           np.concatenate([unlabelled_mm.reshape(-1, 3), centers_mm[~shown]]),
                           int(np.count_nonzero(~shown)),
-                          tuple(view_of(joints_mm, _MANO) for joints_mm in hands.joints_mm[shown]))
+                          tuple(view_of(joints_mm, _MANO) for joints_mm in hands.joints_mm[shown]),
+                          tuple(int(count) for count in seen[shown]))
 
 
 def pose_set_frames(name: str, count: int | None):
@@ -152,9 +167,10 @@ class SetTally:
     errors_mm: list[float] = field(default_factory=list)   # per hand: nearest detection
     sweep: dict = field(default_factory=lambda: {
         score: {'matched': 0, 'detections': 0} for score in SCORE_SWEEP})
-    by_view: dict = field(default_factory=lambda: {   # at the set's threshold
+    by_group: dict = field(default_factory=lambda: {   # at the set's threshold
         name: {'matched': 0, 'hands': 0} for name in
-        [f'fingers={view}' for view in FINGER_VIEWS] + [f'palm={view}' for view in PALM_VIEWS]})
+        [f'fingers={view}' for view in FINGER_VIEWS] + [f'palm={view}' for view in PALM_VIEWS]
+        + [_seen_group(high) for _, high in SEEN_JOINT_BINS]})
     missed_by_cause: dict | None = None   # the pipeline's: MISS_CAUSES -> hands
 
 
@@ -169,10 +185,10 @@ def tally_frame(tally: SetTally, frame: DetectionFrame, detections: np.ndarray,
         counts['detections'] += int(kept.sum())
     kept = labelled & (detections[:, 3] >= min_score)
     matched_hands = {hand for hand, _ in match(frame.centers_mm, found_mm[kept])}
-    for hand, view in enumerate(frame.views):
-        for name in (f'fingers={view.fingers}', f'palm={view.palm}'):
-            tally.by_view[name]['hands'] += 1
-            tally.by_view[name]['matched'] += int(hand in matched_hands)
+    for hand, (view, seen) in enumerate(zip(frame.views, frame.seen_joints)):
+        for name in (f'fingers={view.fingers}', f'palm={view.palm}', _seen_group(seen)):
+            tally.by_group[name]['hands'] += 1
+            tally.by_group[name]['matched'] += int(hand in matched_hands)
     tally.frames += 1
     tally.hands += len(frame.centers_mm)
     tally.hidden_hands += frame.hidden
@@ -181,6 +197,12 @@ def tally_frame(tally: SetTally, frame: DetectionFrame, detections: np.ndarray,
     if len(frame.centers_mm) == 2:
         tally.two_hand_frames += 1
         tally.both_found += int(len(match(frame.centers_mm, found_mm[kept])) == 2)
+
+
+def _seen_group(joints: int) -> str:
+    """Return the name of the SEEN_JOINT_BINS group of a hand that shows ``joints`` joints."""
+    low, high = next(bin_ for bin_ in SEEN_JOINT_BINS if joints <= bin_[1])
+    return f'seen_joints={low}-{high}'
 
 
 def miss_causes(frame: DetectionFrame, peaks: np.ndarray, reported: np.ndarray,
@@ -244,13 +266,18 @@ def summary(tally: SetTally, min_score: float) -> dict:
                              if tally.two_hand_frames else None),
         'frames_without_detection': tally.empty_frames / tally.frames if tally.frames else None,
         'sweep': {str(score): rates(counts) for score, counts in tally.sweep.items()},
-        'recall_by_view': {name: {'hands': counts['hands'],
-                                  'recall': (counts['matched'] / counts['hands']
-                                             if counts['hands'] else None)}
-                           for name, counts in tally.by_view.items()},
+        'recall_by_view': _group_recalls(tally, ('fingers=', 'palm=')),
+        'recall_by_seen_joints': _group_recalls(tally, ('seen_joints=',)),
         **({'missed_by_cause': tally.missed_by_cause}
            if tally.missed_by_cause is not None else {}),
     }
+
+
+def _group_recalls(tally: SetTally, prefixes: tuple[str, ...]) -> dict:
+    """Hands and recall of the tally's groups whose names start with one of ``prefixes``."""
+    return {name: {'hands': counts['hands'],
+                   'recall': counts['matched'] / counts['hands'] if counts['hands'] else None}
+            for name, counts in tally.by_group.items() if name.startswith(prefixes)}
 
 
 def evaluate_set(detector: HandDetector, estimator: HandPoseEstimator,
