@@ -81,15 +81,16 @@ def test_a_mirrored_sample_mirrors_input_and_target():
     assert fine_target.shape == (5, 60, 80) and fine_target[4].sum() == plain_target[4].sum()
 
 
-def test_a_frame_wider_than_4_by_3_trains_as_a_4_by_3_window_with_its_hands_moved():
+def test_a_frame_wider_than_4_by_3_trains_as_a_window_at_its_scale_in_use():
     assert training_columns((480, 640), 0.7) == slice(0, 640)
-    assert training_columns((480, 848), 0.0) == slice(0, 640)
-    assert training_columns((480, 848), 1.0) == slice(208, 848)
+    assert training_columns((480, 848), 0.0) == slice(0, 652)   # 848 / 208 pixels a column
+    assert training_columns((480, 848), 1.0) == slice(196, 848)
+    assert training_columns((240, 1920), 0.5) == slice(480, 1440)   # squeezed to 320 in use
     wide = HandFrames(range(5), ('realsense_d435_848x480',), detector_world(0.0), 0.0)[2]
     centre_u = wide.camera.project_uvd(wide.centers_mm)[0, 0]
-    position = min(max((centre_u - 320.0) / 208.0, 0.0), 1.0)   # the hand in the middle
+    position = min(max((centre_u - 326.0) / 196.0, 0.0), 1.0)   # the hand in the middle
     frame_input, target = detector_sample(wide, mirror=False, position=position)
     assert frame_input.shape == (1, 120, 160) and target.shape == (5, 30, 40)
     (row, column), = np.argwhere(target[4] == 1.0)
     start = training_columns((480, 848), position).start
-    assert abs(column - (centre_u - start) * 40 / 640) <= 1
+    assert abs(column - (centre_u - start) * 40 / 652) <= 1

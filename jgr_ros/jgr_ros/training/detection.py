@@ -17,8 +17,8 @@ from dataclasses import dataclass, replace
 from jgr_ros.camera import CameraModel
 from jgr_ros.detector_net import (
     detector_input,
-    INPUT_HEIGHT,
     INPUT_WIDTH,
+    input_width,
     make_target,
     OUTPUT_STRIDES,
 )
@@ -122,12 +122,14 @@ def training_columns(image_shape: tuple[int, int], position: float) -> slice:
     """
     Return the columns of a frame the detector trains on: all of a 4:3 or taller frame's.
 
-    Of a wider one, a 4:3 window ``position`` (0: at the left edge, 1: at the right) of the
-    way across: the detector sees a wide frame at its own aspect (detector_input), so it
-    trains on windows of it at the 4:3 input's scale, not on the frame squeezed.
+    Of a wider one, a window ``position`` (0: at the left edge, 1: at the right) of the way
+    across that becomes the INPUT_WIDTH-wide input at the scale the whole frame has in use
+    (detector_input, :func:`~jgr_ros.detector_net.input_width`): about 4:3 (848 x 480: 652
+    columns, for the 208-wide input's 4.08 pixels a column), and squeezed as in use where
+    the frame is wider than MAX_INPUT_WIDTH allows for.
     """
     height, width = image_shape
-    window = min(width, round(height * INPUT_WIDTH / INPUT_HEIGHT))
+    window = min(width, round(width * INPUT_WIDTH / input_width(image_shape)))
     start = round(position * (width - window))
     return slice(start, start + window)
 
