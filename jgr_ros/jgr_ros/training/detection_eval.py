@@ -185,7 +185,7 @@ def tally_frame(tally: SetTally, frame: DetectionFrame, detections: np.ndarray,
         counts['detections'] += int(kept.sum())
     kept = labelled & (detections[:, 3] >= min_score)
     matched_hands = {hand for hand, _ in match(frame.centers_mm, found_mm[kept])}
-    for hand, (view, seen) in enumerate(zip(frame.views, frame.seen_joints)):
+    for hand, (view, seen) in enumerate(zip(frame.views, frame.seen_joints, strict=True)):
         for name in (f'fingers={view.fingers}', f'palm={view.palm}', _seen_group(seen)):
             tally.by_group[name]['hands'] += 1
             tally.by_group[name]['matched'] += int(hand in matched_hands)
